@@ -84,6 +84,19 @@ struct Config {
     // The most bytes of proposals the leader accepts that are not yet committed; beyond it
     // proposals are dropped with ProposeError::kTooManyUncommitted. 0 means no limit.
     size_t uncommitted_bytes_max = 64 * 1024 * 1024;
+
+    // Deliberate protocol bugs, for proving that the simulator's checkers have teeth. Never
+    // set outside tests; a node refuses to start with one set unless the caller also sets
+    // `allow_unsafe`.
+    struct TestingKnobs {
+        bool allow_unsafe = false;
+        // Commit an entry of a previous term by counting its replicas: the rule that
+        // Figure 8 of the Raft paper shows to be unsafe (§5.4.2).
+        bool unsafe_commit_previous_term_entries = false;
+        // Grant votes without the up-to-date log check (§5.4.1).
+        bool unsafe_skip_log_up_to_date_check = false;
+    };
+    TestingKnobs testing;
 };
 
 // What a restarting node recovered from its stable storage. A brand-new node of a new cluster
