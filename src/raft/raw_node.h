@@ -27,12 +27,12 @@
 //   - a follower's log is never truncated at or below the commit index.
 #pragma once
 
-#include <absl/status/statusor.h>
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <absl/status/statusor.h>
 
 #include "raft/types.h"
 
@@ -96,6 +96,7 @@ struct Config {
         // Grant votes without the up-to-date log check (§5.4.1).
         bool unsafe_skip_log_up_to_date_check = false;
     };
+
     TestingKnobs testing;
 };
 
@@ -118,12 +119,12 @@ struct Restored {
 // Why a request was not accepted. kNone means it was accepted.
 enum class ProposeError : uint8_t {
     kNone = 0,
-    kNotLeader = 1,             // see leader_hint
-    kTransferInProgress = 2,    // the leader is handing over leadership
-    kTooManyUncommitted = 3,    // flow control: retry later
-    kConfChangePending = 4,     // a membership change is already in progress
-    kInvalidConfChange = 5,     // e.g. removing the last voter, adding a member twice
-    kTooLarge = 6,              // the entry exceeds base::kEntryBytesMax
+    kNotLeader = 1,           // see leader_hint
+    kTransferInProgress = 2,  // the leader is handing over leadership
+    kTooManyUncommitted = 3,  // flow control: retry later
+    kConfChangePending = 4,   // a membership change is already in progress
+    kInvalidConfChange = 5,   // e.g. removing the last voter, adding a member twice
+    kTooLarge = 6,            // the entry exceeds base::kEntryBytesMax
 };
 
 const char* ProposeErrorName(ProposeError error);
@@ -156,13 +157,13 @@ struct ReadState {
 
 // One batch of effects. See the class comment for the order in which to handle the fields.
 struct Ready {
-    std::optional<SoftState> soft_state;  // set when leader or role changed
-    std::optional<HardState> hard_state;  // set when term, vote or commit changed
-    std::optional<Snapshot> snapshot;     // a snapshot received from the leader to install
-    std::vector<Entry> entries;           // to append to stable storage
-    std::vector<Entry> committed_entries; // to apply, in index order
-    std::vector<Message> messages;        // to send after persisting
-    std::vector<ReadState> read_states;   // confirmed reads
+    std::optional<SoftState> soft_state;   // set when leader or role changed
+    std::optional<HardState> hard_state;   // set when term, vote or commit changed
+    std::optional<Snapshot> snapshot;      // a snapshot received from the leader to install
+    std::vector<Entry> entries;            // to append to stable storage
+    std::vector<Entry> committed_entries;  // to apply, in index order
+    std::vector<Message> messages;         // to send after persisting
+    std::vector<ReadState> read_states;    // confirmed reads
     // Set when hard_state or entries must reach the disk (fsync) before messages go out.
     bool must_sync = false;
     // Requests that could not be served and must be failed back to their callers, by
@@ -183,7 +184,11 @@ struct ProgressView {
     NodeId id;
     Index match;
     Index next;
-    enum class State : uint8_t { kProbe, kReplicate, kSnapshot } state = State::kProbe;
+    enum class State : uint8_t {
+        kProbe,
+        kReplicate,
+        kSnapshot
+    } state = State::kProbe;
     bool is_learner = false;
     bool recent_active = false;
     size_t inflight_msgs = 0;
@@ -208,8 +213,7 @@ public:
     // Validates the configuration and the restored state (e.g. a commit index beyond the log,
     // a log that does not continue the snapshot) and returns InvalidArgument or DataLoss with
     // a message that says what is wrong.
-    static absl::StatusOr<std::unique_ptr<RawNode>> Create(const Config& config,
-                                                           Restored restored);
+    static absl::StatusOr<std::unique_ptr<RawNode>> Create(const Config& config, Restored restored);
 
     ~RawNode();
     RawNode(const RawNode&) = delete;
@@ -221,7 +225,9 @@ public:
     // Feeds one message from a peer. Messages from stale terms, from unknown nodes and
     // duplicates are handled as the protocol prescribes (usually ignored). Returns
     // InvalidArgument for a malformed message (e.g. entries with non-contiguous indexes);
-    // malformed input never trips an assertion.
+    // malformed input never trips an assertion. Returns FailedPrecondition (and changes
+    // nothing) if a leader asks to overwrite a committed entry, which only a protocol bug
+    // elsewhere (or an unsafe testing knob) can cause.
     absl::Status Step(const Message& message);
 
     // Appends `data` as a new entry if this node is the leader.
@@ -256,8 +262,11 @@ public:
     void ReportUnreachable(NodeId peer);
     void ReportSnapshot(NodeId peer, SnapshotStatus status);
 
+    // False while a Ready is handed out and not yet acknowledged by Advance().
     bool HasReady() const;
     // Collects everything that happened since the last Advance(). Precondition: HasReady().
+    // Step(), Tick() and the other inputs may be called between GetReady() and Advance();
+    // their effects appear in the next Ready.
     Ready GetReady();
     // Acknowledges that the last Ready was handled (persisted, sent, applied).
     void Advance();
@@ -272,9 +281,20 @@ public:
     void CheckInvariants() const;
 
 private:
+    // What the Ready handed out by GetReady() promised; Advance() acknowledges it.
+    struct InFlightReady {
+        Index last_index;  // last entry handed out for persisting (0: none)
+        Term last_term;
+        Index applied;  // last committed entry handed out for applying (0: none)
+        bool snapshot = false;
+    };
+
     explicit RawNode(std::unique_ptr<Raft> raft);
 
     std::unique_ptr<Raft> raft_;
+    SoftState prev_soft_state_;
+    HardState prev_hard_state_;
+    std::optional<InFlightReady> in_flight_;
 };
 
 }  // namespace keel::raft

@@ -119,7 +119,7 @@ enum class MessageType : uint8_t {
     kAppendResponse = 5,
     kHeartbeat = 6,  // AppendEntries with no entries: carries commit and a read-index context
     kHeartbeatResponse = 7,
-    kSnapshot = 8,  // InstallSnapshot (§5)
+    kSnapshot = 8,    // InstallSnapshot (§5)
     kTimeoutNow = 9,  // leadership transfer: start an election now (§3.10)
     kReadIndex = 10,  // a follower forwards a read-index request to the leader (§6.4)
     kReadIndexResponse = 11,
@@ -158,6 +158,10 @@ struct Message {
     // kHeartbeat/kHeartbeatResponse/kReadIndex/kReadIndexResponse: the read-index request
     // context this round confirms.
     std::string context;
+
+    // kTransferLeader: the node that should become leader (the sender only forwards the
+    // request; it need not be the transferee).
+    NodeId transferee;
 
     bool operator==(const Message&) const = default;
 };
