@@ -1,0 +1,59 @@
+// A child process started by a test, stopped by PID when the owner goes away.
+//
+// Tests never pkill or killall: every process a test starts is owned by one Process object,
+// whose destructor sends SIGKILL to that PID and reaps it. Output goes to a log file so that a
+// failing test can print it.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace keel::testing {
+
+class Process {
+public:
+    // Starts `argv[0]` (looked up in PATH) with `argv`, stdout and stderr appended to `log_path`.
+    // Aborts the test binary if fork or exec fails (a broken test environment, not a result).
+    Process(const std::vector<std::string>& argv, const std::string& log_path);
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+
+    // True while the child has not exited.
+    bool Running();
+    // SIGKILL and reap. Idempotent.
+    void Kill();
+    // The log file's contents (for failure messages).
+    std::string Log() const;
+
+private:
+    pid_t pid_ = -1;
+    std::string log_path_;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+int PickFreePort();
+
+// Polls `addr` ("127.0.0.1:port") until a TCP connect succeeds or `timeout` passes.
+bool WaitForPort(int port, std::chrono::milliseconds timeout);
+
+// A fresh directory under /tmp, removed (recursively) by the destructor.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace keel::testing
