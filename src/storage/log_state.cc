@@ -8,11 +8,16 @@
 
 namespace keel::storage {
 
-LogState::LogState(Index next_index) : first_index_(next_index) {
+LogState::LogState(Index next_index, Start start)
+    : first_index_(next_index), open_start_(start == Start::kOpen && next_index > Index(1)) {
     KEEL_ASSERT(!next_index.is_none());
 }
 
 absl::Status LogState::CheckAppend(Index index, Term term) const {
+    const bool covered = snapshot_.has_value() && index <= snapshot_->index;
+    if (index < first_index_ && open_start_ && !covered && !index.is_none()) {
+        return absl::OkStatus();  // restarts the log at `index`
+    }
     if (index < first_index_) {
         return absl::FailedPreconditionError(absl::StrCat(
             "entry ", index.value(), " is before the log's first index ", first_index_.value()));
@@ -53,6 +58,12 @@ void LogState::Append(Index index, Term term) {
                     index.value(),
                     first_index_.value(),
                     last_index().value());
+    if (index < first_index_) {
+        KEEL_ASSERT(open_start_);
+        first_index_ = index;
+        count_ = 0;
+        runs_.clear();
+    }
     TruncateFrom(index);
     if (runs_.empty() || runs_.back().second != term) {
         runs_.emplace_back(index, term);
@@ -84,6 +95,7 @@ LogState::SnapshotEffect LogState::ApplySnapshot(const raft::SnapshotMeta& meta)
     }
     const std::optional<Term> term = TermAt(meta.index);
     snapshot_ = meta;
+    open_start_ = false;
     const Index new_first = meta.index.Next();
     if (!term.has_value() || *term != meta.term) {
         runs_.clear();
@@ -102,6 +114,9 @@ LogState::SnapshotEffect LogState::ApplySnapshot(const raft::SnapshotMeta& meta)
 }
 
 void LogState::CheckInvariants() const {
+    if (open_start_) {
+        KEEL_ASSERT(first_index_ > Index(1));
+    }
     if (snapshot_.has_value()) {
         KEEL_ASSERT(snapshot_->index < first_index_);
     }

@@ -12,6 +12,7 @@
 // Single-threaded; owned by its Wal or by one recovery pass.
 //
 // Invariant: snapshot index < first_index() <= last_index() + 1.
+// Invariant: with an open start, no snapshot has pinned the log's first index.
 // Invariant: runs_ are sorted by first index, with strictly increasing first indexes,
 //            non-decreasing terms, all within [first_index(), last_index()].
 #pragma once
@@ -28,8 +29,19 @@ namespace keel::storage {
 
 class LogState {
 public:
+    enum class Start : uint8_t {
+        // The log starts at the given index (a new log, or the writer's recovered log).
+        kKnown = 0,
+        // Recovery from a segment whose predecessors were released: entries before the given
+        // index are unknown, and a record may rewrite some of them (a truncation written
+        // before the release). Such an entry restarts the log at its index; the snapshot
+        // marker that allowed the release must later cover the restart, which the caller
+        // checks at the end. The first snapshot that pins the log's start ends this mode.
+        kOpen = 1,
+    };
+
     // An empty log whose next entry is `next_index` (1 for a new log).
-    explicit LogState(Index next_index);
+    explicit LogState(Index next_index, Start start = Start::kKnown);
 
     // Whether an entry (index, term) may be appended: OK, or FailedPrecondition naming the gap
     // or the term that goes backwards.
@@ -61,6 +73,7 @@ private:
     void TruncateFrom(Index index);
 
     Index first_index_;
+    bool open_start_ = false;
     uint64_t count_ = 0;
     std::vector<std::pair<Index, Term>> runs_;  // (first index of the run, its term)
     std::optional<raft::SnapshotMeta> snapshot_;

@@ -26,15 +26,17 @@ bool AllZero(std::string_view bytes) {
 // length.
 class Replayer {
 public:
-    explicit Replayer(Index first_index) : log_(first_index) {}
+    // Replays from a first segment whose log starts at `first_index`; if that is not 1, the
+    // segments before it were released and the start is open (log_state.h).
+    explicit Replayer(Index first_index) : log_(first_index, LogState::Start::kOpen) {}
 
     absl::Status Apply(RecordType type, std::string_view payload) {
         switch (type) {
             case RecordType::kEntry: {
                 KEEL_ASSIGN_OR_RETURN(raft::Entry entry, DecodeEntry(payload));
                 KEEL_RETURN_IF_ERROR(log_.CheckAppend(entry.index, entry.term));
-                entries_.resize(entry.index - log_.first_index());
                 log_.Append(entry.index, entry.term);
+                entries_.resize(entry.index - log_.first_index());
                 entries_.push_back(std::move(entry));
                 return absl::OkStatus();
             }
