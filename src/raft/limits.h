@@ -20,6 +20,9 @@ inline constexpr size_t kConfChangeContextBytesMax = 64 * 1024;
 inline constexpr size_t kPendingReadsMax = 64 * 1024;
 // The most read-index requests a follower has forwarded to the leader and not yet heard back.
 inline constexpr size_t kForwardedReadsMax = 64 * 1024;
+// What an entry weighs on the wire beyond its data (term, index, type, framing). Flow control
+// counts it so that a stream of empty entries is bounded too.
+inline constexpr size_t kEntryOverheadBytes = 24;
 // The most entries one incoming AppendEntries may carry.
 inline constexpr size_t kAppendEntriesMax = 64 * 1024;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/assert.h"
+#include "raft/limits.h"
 
 namespace keel::raft {
 
@@ -66,6 +67,7 @@ AppendOutcome RaftLog::MaybeAppend(Index prev_index,
                                    Index commit,
                                    const std::vector<Entry>& entries,
                                    Index& last_new) {
+    KEEL_ASSERT(prev_index >= committed_);
     if (!MatchTerm(prev_index, prev_term)) {
         return AppendOutcome::kMismatch;
     }
@@ -80,9 +82,6 @@ AppendOutcome RaftLog::MaybeAppend(Index prev_index,
         if (entry.index <= last_index()) {
             if (At(entry.index).term == entry.term) {
                 continue;
-            }
-            if (entry.index <= committed_) {
-                return AppendOutcome::kConflictsWithCommitted;
             }
             TruncateFrom(entry.index);
         }
@@ -147,10 +146,11 @@ std::optional<std::vector<Entry>> RaftLog::Slice(Index lo, Index hi, size_t byte
     size_t bytes = 0;
     for (Index i = lo; i <= hi; ++i) {
         const Entry& entry = At(i);
-        if (!out.empty() && bytes + entry.data.size() > bytes_max) {
+        const size_t entry_bytes = entry.data.size() + kEntryOverheadBytes;
+        if (!out.empty() && bytes + entry_bytes > bytes_max) {
             break;
         }
-        bytes += entry.data.size();
+        bytes += entry_bytes;
         out.push_back(entry);
     }
     return out;

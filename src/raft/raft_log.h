@@ -22,9 +22,8 @@
 namespace keel::raft {
 
 enum class AppendOutcome : uint8_t {
-    kAppended = 0,                // the log now matches the leader's up to the last new entry
-    kMismatch = 1,                // no entry (prev_index, prev_term): reject (§5.3)
-    kConflictsWithCommitted = 2,  // the leader would overwrite a committed entry (a bug)
+    kAppended = 0,  // the log now matches the leader's up to the last new entry
+    kMismatch = 1,  // no entry (prev_index, prev_term): reject (§5.3)
 };
 
 class RaftLog {
@@ -63,7 +62,8 @@ public:
     // The follower side of AppendEntries (§5.3, Figure 2 receiver steps 2-5). On kAppended
     // sets `last_new` to prev_index + entries.size() and commits up to min(commit, last_new).
     // Precondition: `entries` are contiguous, start at prev_index + 1 and have terms that do
-    // not decrease (Raft::Step validates peer input before calling).
+    // not decrease (Raft::Step validates peer input before calling), and prev_index >=
+    // committed, so that only uncommitted entries can ever be truncated.
     AppendOutcome MaybeAppend(Index prev_index,
                               Term prev_term,
                               Index commit,
@@ -80,7 +80,8 @@ public:
     // Raises the commit index. Precondition: index <= last_index. Returns true if it rose.
     bool CommitTo(Index index);
 
-    // Entries in [lo, hi] totalling at most `bytes_max` of data (always at least one).
+    // Entries in [lo, hi] weighing at most `bytes_max` (data plus kEntryOverheadBytes each;
+    // always at least one entry).
     // Returns nullopt if lo is compacted away. Precondition: hi <= last_index.
     std::optional<std::vector<Entry>> Slice(Index lo, Index hi, size_t bytes_max) const;
 

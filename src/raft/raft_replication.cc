@@ -13,10 +13,10 @@
 namespace keel::raft {
 namespace {
 
-size_t DataBytes(const std::vector<Entry>& entries) {
+size_t WireBytes(const std::vector<Entry>& entries) {
     size_t bytes = 0;
     for (const Entry& entry : entries) {
-        bytes += entry.data.size();
+        bytes += entry.data.size() + kEntryOverheadBytes;
     }
     return bytes;
 }
@@ -51,7 +51,7 @@ bool Raft::SendAppend(NodeId to, bool send_if_empty) {
         return false;
     }
     const Index last = entries.empty() ? prev : entries.back().index;
-    pr->SentEntries(last, DataBytes(entries));
+    pr->SentEntries(last, WireBytes(entries));
     Send({.type = MessageType::kAppend,
           .to = to,
           .index = prev,
@@ -161,12 +161,6 @@ absl::Status Raft::HandleAppend(const Message& m) {
                   .reject_hint = hint_index});
             return absl::OkStatus();
         }
-        case AppendOutcome::kConflictsWithCommitted:
-            return absl::FailedPreconditionError(absl::StrFormat(
-                "append from %d in term %d conflicts with committed entries (commit %d)",
-                m.from.value(),
-                m.term.value(),
-                log_.committed().value()));
     }
     KEEL_UNREACHABLE();
 }

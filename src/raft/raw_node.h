@@ -225,9 +225,7 @@ public:
     // Feeds one message from a peer. Messages from stale terms, from unknown nodes and
     // duplicates are handled as the protocol prescribes (usually ignored). Returns
     // InvalidArgument for a malformed message (e.g. entries with non-contiguous indexes);
-    // malformed input never trips an assertion. Returns FailedPrecondition (and changes
-    // nothing) if a leader asks to overwrite a committed entry, which only a protocol bug
-    // elsewhere (or an unsafe testing knob) can cause.
+    // malformed input never trips an assertion.
     absl::Status Step(const Message& message);
 
     // Appends `data` as a new entry if this node is the leader.

@@ -20,6 +20,7 @@ const char* const kSeparator = "----";
 constexpr size_t kFileLinesMax = 100000;
 
 struct ParsedCase {
+    std::string leading;  // comments and blank lines before the command, verbatim
     TestCase test;
     std::string expected;
 };
@@ -86,15 +87,19 @@ std::string ReadExpected(const std::vector<std::string>& lines, size_t& i) {
 
 bool Parse(const std::string& path,
            const std::vector<std::string>& lines,
-           std::vector<ParsedCase>& cases) {
+           std::vector<ParsedCase>& cases,
+           std::string& trailing) {
     size_t i = 0;
+    std::string leading;
     while (i < lines.size()) {
         const absl::string_view line = absl::StripAsciiWhitespace(lines[i]);
         if (line.empty() || line.front() == '#') {
+            absl::StrAppend(&leading, lines[i], "\n");
             ++i;
             continue;
         }
         ParsedCase parsed;
+        parsed.leading = std::exchange(leading, {});
         parsed.test.file = path;
         parsed.test.line = static_cast<int>(i) + 1;
         const size_t space = line.find(' ');
@@ -115,6 +120,7 @@ bool Parse(const std::string& path,
         parsed.expected = ReadExpected(lines, i);
         cases.push_back(std::move(parsed));
     }
+    trailing = std::move(leading);
     return true;
 }
 
@@ -199,7 +205,8 @@ bool RunFile(const std::string& path, absl::FunctionRef<std::string(const TestCa
         return false;
     }
     std::vector<ParsedCase> cases;
-    if (!Parse(path, lines, cases)) {
+    std::string trailing;
+    if (!Parse(path, lines, cases, trailing)) {
         return false;
     }
     const bool rewrite = RewriteMode();
@@ -211,14 +218,14 @@ bool RunFile(const std::string& path, absl::FunctionRef<std::string(const TestCa
             actual.push_back('\n');
         }
         if (rewrite) {
-            absl::StrAppend(&rewritten, c == 0 ? "" : "\n", Render(parsed.test, actual));
+            absl::StrAppend(&rewritten, parsed.leading, Render(parsed.test, actual));
             continue;
         }
         EXPECT_EQ(parsed.expected, actual)
             << parsed.test.Where() << ": " << CommandLine(parsed.test);
     }
     if (rewrite) {
-        std::ofstream(path, std::ios::trunc) << rewritten;
+        std::ofstream(path, std::ios::trunc) << rewritten << trailing;
     }
     return true;
 }
