@@ -1,0 +1,194 @@
+#include "sim/cluster.h"
+
+#include <utility>
+
+#include <absl/strings/str_format.h>
+
+#include "base/assert.h"
+#include "sim/cluster_node.h"
+
+namespace keel::sim {
+namespace {
+
+std::string Describe(const raft::Message& m) {
+    return absl::StrFormat("%d->%d type=%d term=%d index=%d log_term=%d entries=%d commit=%d%s",
+                           m.from.value(),
+                           m.to.value(),
+                           static_cast<int>(m.type),
+                           m.term.value(),
+                           m.index.value(),
+                           m.log_term.value(),
+                           m.entries.size(),
+                           m.commit.value(),
+                           m.reject ? " reject" : "");
+}
+
+}  // namespace
+
+Cluster::Cluster(ClusterOptions options, StorageFactory storage_factory)
+    : options_(std::move(options)),
+      storage_factory_(std::move(storage_factory)),
+      network_(options_.swarm.network, base::Rng(options_.swarm.seed ^ 0x6e65'7477'6f72'6bULL)),
+      trace_(options_.trace_lines) {
+    const SwarmOptions& swarm = options_.swarm;
+    KEEL_ASSERT(static_cast<int>(swarm.tick_period_us.size()) == swarm.node_count);
+    for (int i = 0; i < swarm.node_count; ++i) {
+        node_ids_.push_back(NodeId(static_cast<uint64_t>(i) + 1));
+        bootstrap_.voters.push_back(node_ids_.back());
+    }
+    for (int i = 0; i < swarm.node_count; ++i) {
+        auto n = std::make_unique<Node>();
+        n->id = node_ids_[static_cast<size_t>(i)];
+        n->tick_period_us = swarm.tick_period_us[static_cast<size_t>(i)];
+        n->storage = storage_factory_(n->id, bootstrap_);
+        nodes_.push_back(std::move(n));
+    }
+}
+
+Cluster::~Cluster() = default;
+
+void Cluster::Start() {
+    for (auto& n : nodes_) {
+        Boot(*n);
+    }
+}
+
+std::optional<TimerKind> Cluster::Step() {
+    Event event = queue_.Pop();
+    std::optional<TimerKind> timer;
+    if (const auto* tick = std::get_if<Tick>(&event)) {
+        OnTick(*tick);
+    } else if (auto* delivery = std::get_if<Delivery>(&event)) {
+        OnDelivery(delivery->message);
+    } else if (const auto* report = std::get_if<SnapshotReport>(&event)) {
+        OnSnapshotReport(*report);
+    } else {
+        timer = std::get<TimerKind>(event);
+    }
+    PollLeaders();
+    return timer;
+}
+
+void Cluster::ScheduleTimer(uint64_t delay_us, TimerKind kind) {
+    queue_.PushAfter(delay_us, kind);
+}
+
+void Cluster::Crash(NodeId id) {
+    Node& n = node(id);
+    if (n.raw == nullptr) {
+        return;
+    }
+    TraceLine(absl::StrFormat("node %d crashes", id.value()));
+    ++stats_.crashes;
+    n.storage->Crash();
+    n.raw.reset();
+    n.state = StateMachine();
+    ++n.incarnation;
+    network_.SetNodeUp(id, false);
+}
+
+void Cluster::Restart(NodeId id) {
+    Node& n = node(id);
+    if (n.raw != nullptr) {
+        return;
+    }
+    ++stats_.restarts;
+    Boot(n);
+}
+
+// Rebuilds a node from its durable state only (raft::Restored plus the snapshot image).
+void Cluster::Boot(Node& n) {
+    absl::StatusOr<Recovered> recovered = n.storage->Load();
+    if (!Check(n.id, recovered.status(), "load")) {
+        return;
+    }
+    const raft::Restored& restored = recovered->restored;
+    n.state = StateMachine();
+    if (!recovered->snapshot_data.empty()) {
+        absl::StatusOr<StateMachine> image = StateMachine::Decode(recovered->snapshot_data);
+        if (!Check(n.id, image.status(), "decode snapshot")) {
+            return;
+        }
+        n.state = *std::move(image);
+        state_machines_.ObserveSnapshot(n.id, n.state.applied_index(), n.state.chain());
+    }
+    n.conf_state = restored.conf_state;
+    n.snapshot_index = restored.snapshot.has_value() ? restored.snapshot->index : Index::None();
+    n.written_commit = restored.hard_state.commit;
+    logs_.Reset(n.id, restored.snapshot, restored.entries);
+    commits_.ObserveRestart(n.id, restored.hard_state.commit);
+
+    raft::Config config;
+    config.id = n.id;
+    config.rng_seed = options_.swarm.seed * 1'000'003 + n.id.value() * 7'919 + n.incarnation;
+    config.pre_vote = options_.swarm.pre_vote;
+    config.check_quorum = options_.swarm.check_quorum;
+    config.testing = options_.testing;
+    absl::StatusOr<std::unique_ptr<raft::RawNode>> raw =
+        raft::RawNode::Create(config, recovered->restored);
+    if (!Check(n.id, raw.status(), "restart")) {
+        return;
+    }
+    n.raw = *std::move(raw);
+    n.raw->CheckInvariants();
+    network_.SetNodeUp(n.id, true);
+    TraceLine(absl::StrFormat("node %d starts: term %d commit %d snapshot %d entries %d",
+                              n.id.value(),
+                              restored.hard_state.term.value(),
+                              restored.hard_state.commit.value(),
+                              n.snapshot_index.value(),
+                              restored.entries.size()));
+    ScheduleTick(n);
+    DrainReady(n);
+}
+
+void Cluster::ScheduleTick(const Node& n) {
+    queue_.PushAfter(n.tick_period_us, Tick{n.id, n.incarnation});
+}
+
+void Cluster::OnTick(const Tick& tick) {
+    Node& n = node(tick.id);
+    if (n.raw == nullptr || n.incarnation != tick.incarnation) {
+        return;  // the chain of a previous life ends here
+    }
+    n.raw->Tick();
+    n.raw->CheckInvariants();
+    DrainReady(n);
+    ScheduleTick(n);
+}
+
+void Cluster::OnDelivery(const raft::Message& message) {
+    const bool snapshot = message.type == raft::MessageType::kSnapshot;
+    if (!network_.CanDeliver(message.from, message.to)) {
+        network_.CountUndeliverable();
+        if (snapshot) {
+            queue_.PushAfter(
+                0, SnapshotReport{message.from, message.to, raft::SnapshotStatus::kFailed});
+        }
+        return;
+    }
+    Node& n = node(message.to);
+    KEEL_ASSERT(n.raw != nullptr);  // the network delivers nothing to a down node
+    TraceLine("recv " + Describe(message));
+    if (!Check(n.id, n.raw->Step(message), "step")) {
+        return;
+    }
+    n.raw->CheckInvariants();
+    DrainReady(n);
+    if (snapshot) {
+        queue_.PushAfter(0,
+                         SnapshotReport{message.from, message.to, raft::SnapshotStatus::kFinished});
+    }
+}
+
+void Cluster::OnSnapshotReport(const SnapshotReport& report) {
+    Node& n = node(report.leader);
+    if (n.raw == nullptr) {
+        return;
+    }
+    n.raw->ReportSnapshot(report.peer, report.status);
+    n.raw->CheckInvariants();
+    DrainReady(n);
+}
+
+}  // namespace keel::sim

@@ -1,0 +1,42 @@
+// FaultSchedule: the faults of a simulated run. On each of its timers it may inject or
+// repair one fault, drawn from the classes the seed switched on: partition the network
+// (majority/minority, bridge, one-way, isolated leader) or heal it, crash a node or restart a
+// crashed one. Message loss, duplication and delay are the Network's own, per message.
+//
+// HealAll() ends the safety phase: the network heals and calms down (no loss, no
+// duplication) and every crashed node restarts, so a correct Raft must make progress.
+//
+// Owned by the simulator; single-threaded; draws only from its own Rng.
+#pragma once
+
+#include <cstdint>
+
+#include "base/rng.h"
+#include "sim/cluster.h"
+#include "sim/swarm_options.h"
+
+namespace keel::sim {
+
+class FaultSchedule {
+public:
+    FaultSchedule(const SwarmOptions& swarm, Cluster* cluster, base::Rng rng);
+
+    // Maybe injects or repairs one fault, then schedules the next timer (unless healed).
+    void OnTimer();
+
+    void HealAll();
+
+    uint64_t partitions() const { return partitions_; }
+
+private:
+    void Partition();
+    void CrashOrRestart();
+
+    const SwarmOptions& swarm_;
+    Cluster* cluster_;
+    base::Rng rng_;
+    bool healed_ = false;
+    uint64_t partitions_ = 0;
+};
+
+}  // namespace keel::sim
