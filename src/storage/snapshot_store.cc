@@ -175,10 +175,10 @@ absl::StatusOr<std::vector<SnapshotFileInfo>> SnapshotStore::List() {
     return infos;
 }
 
-absl::StatusOr<raft::Snapshot> SnapshotStore::Load(Index index) {
+absl::StatusOr<raft::Snapshot> SnapshotStore::Load(Index index, Term term) {
     KEEL_ASSIGN_OR_RETURN(const std::vector<SnapshotFileInfo> infos, List());
     for (const SnapshotFileInfo& info : infos) {
-        if (info.index == index) {
+        if (info.index == index && info.term == term) {
             KEEL_ASSIGN_OR_RETURN(const std::string bytes, ReadWholeFile(fs_, info.path));
             KEEL_ASSIGN_OR_RETURN(raft::Snapshot snapshot, DecodeSnapshotFile(bytes, info.path));
             if (snapshot.meta.index != info.index || snapshot.meta.term != info.term) {
@@ -187,7 +187,8 @@ absl::StatusOr<raft::Snapshot> SnapshotStore::Load(Index index) {
             return snapshot;
         }
     }
-    return absl::NotFoundError(absl::StrCat("no snapshot at index ", index.value(), " in ", dir_));
+    return absl::NotFoundError(
+        absl::StrCat("no snapshot at index ", index.value(), " term ", term.value(), " in ", dir_));
 }
 
 absl::Status SnapshotStore::RemoveOlderThan(Index index) {

@@ -97,9 +97,9 @@ public:
     // Writes a whole snapshot durably (Create + Append + Finish).
     [[nodiscard]] absl::Status Save(const raft::Snapshot& snapshot);
 
-    // Reads and verifies the snapshot at `index`. NotFound if there is none; DataLoss naming
-    // the file, the chunk and its offset if a checksum or the length is wrong.
-    absl::StatusOr<raft::Snapshot> Load(Index index);
+    // Reads and verifies the snapshot at (`index`, `term`). NotFound if there is none;
+    // DataLoss naming the file, the chunk and its offset if a checksum or the length is wrong.
+    absl::StatusOr<raft::Snapshot> Load(Index index, Term term);
 
     // The stored snapshots, oldest first (from the file names; not verified).
     absl::StatusOr<std::vector<SnapshotFileInfo>> List();

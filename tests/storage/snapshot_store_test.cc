@@ -52,7 +52,7 @@ TEST_F(SnapshotStoreTest, SaveAndLoadRoundTrip) {
          {size_t{0}, size_t{1}, size_t{kChunkBytes}, size_t{3 * kChunkBytes + 7}}) {
         const raft::Snapshot snapshot = MakeSnapshot(10 + size, 2, size);
         ASSERT_TRUE(store_->Save(snapshot).ok());
-        auto loaded = store_->Load(snapshot.meta.index);
+        auto loaded = store_->Load(snapshot.meta.index, snapshot.meta.term);
         ASSERT_TRUE(loaded.ok()) << loaded.status();
         EXPECT_EQ(*loaded, snapshot) << "size " << size;
     }
@@ -61,7 +61,7 @@ TEST_F(SnapshotStoreTest, SaveAndLoadRoundTrip) {
 TEST_F(SnapshotStoreTest, SavedSnapshotIsDurable) {
     ASSERT_TRUE(store_->Save(MakeSnapshot(7, 1, 5000)).ok());
     fs_.Crash(sim::CrashMode::kTear);
-    auto loaded = store_->Load(Index(7));
+    auto loaded = store_->Load(Index(7), Term(1));
     ASSERT_TRUE(loaded.ok()) << loaded.status();
     EXPECT_EQ(*loaded, MakeSnapshot(7, 1, 5000));
 }
@@ -70,7 +70,7 @@ TEST_F(SnapshotStoreTest, UnfinishedSnapshotIsInvisibleAndCleanedUp) {
     auto writer = store_->Create(MakeSnapshot(9, 1, 0).meta);
     ASSERT_TRUE(writer.ok());
     ASSERT_TRUE((*writer)->Append(std::string(3000, 'x')).ok());
-    EXPECT_TRUE(absl::IsNotFound(store_->Load(Index(9)).status()));
+    EXPECT_TRUE(absl::IsNotFound(store_->Load(Index(9), Term(1)).status()));
     fs_.Crash(sim::CrashMode::kTear);  // the writer never finished
     writer->reset();
     auto reopened = SnapshotStore::Open(fs_, kDir, {.chunk_bytes = kChunkBytes});
@@ -87,7 +87,7 @@ TEST_F(SnapshotStoreTest, CorruptChunkIsDetectedAndNamed) {
     const uint64_t meta_bytes = 17 + 4 * 4 + 3 * 8;
     const uint64_t chunk2 = kSnapshotHeaderBytes + meta_bytes + 2 * (kChunkCrcBytes + kChunkBytes);
     ASSERT_TRUE(fs_.FlipBit(SnapshotPath(20, 3), chunk2 + kChunkCrcBytes + 100, 6).ok());
-    const absl::Status status = store_->Load(Index(20)).status();
+    const absl::Status status = store_->Load(Index(20), Term(3)).status();
     ASSERT_TRUE(absl::IsDataLoss(status)) << status;
     EXPECT_NE(status.message().find("chunk 2"), std::string::npos) << status;
     EXPECT_NE(status.message().find("offset " + std::to_string(chunk2)), std::string::npos)
@@ -97,7 +97,7 @@ TEST_F(SnapshotStoreTest, CorruptChunkIsDetectedAndNamed) {
 TEST_F(SnapshotStoreTest, CorruptMetadataIsDetected) {
     ASSERT_TRUE(store_->Save(MakeSnapshot(21, 3, 100)).ok());
     ASSERT_TRUE(fs_.FlipBit(SnapshotPath(21, 3), kSnapshotHeaderBytes + 2, 0).ok());
-    EXPECT_TRUE(absl::IsDataLoss(store_->Load(Index(21)).status()));
+    EXPECT_TRUE(absl::IsDataLoss(store_->Load(Index(21), Term(3)).status()));
 }
 
 TEST_F(SnapshotStoreTest, TruncatedFileIsDetected) {
@@ -108,7 +108,7 @@ TEST_F(SnapshotStoreTest, TruncatedFileIsDetected) {
         auto size = (*file)->Size();
         ASSERT_TRUE((*file)->Truncate(*size - kChunkBytes - kChunkCrcBytes).ok());
     }
-    const absl::Status status = store_->Load(Index(22)).status();
+    const absl::Status status = store_->Load(Index(22), Term(3)).status();
     EXPECT_TRUE(absl::IsDataLoss(status)) << status;
 }
 
@@ -133,7 +133,7 @@ TEST_F(SnapshotStoreTest, FullDiskFailsTheSaveAndLeavesNoSnapshot) {
     fs_.SetCapacityBytes(2000);
     const absl::Status status = store_->Save(MakeSnapshot(30, 1, 5000));
     EXPECT_TRUE(absl::IsResourceExhausted(status)) << status;
-    EXPECT_TRUE(absl::IsNotFound(store_->Load(Index(30)).status()));
+    EXPECT_TRUE(absl::IsNotFound(store_->Load(Index(30), Term(1)).status()));
 }
 
 TEST_F(SnapshotStoreTest, SavingTheSameSnapshotTwiceIsRefused) {
