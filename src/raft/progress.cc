@@ -26,6 +26,12 @@ void Inflights::FreeLE(Index index) {
     }
 }
 
+void Inflights::FreeFirstOne() {
+    if (!window_.empty()) {
+        FreeLE(window_.front().last);
+    }
+}
+
 void Inflights::Reset() {
     window_.clear();
     bytes_ = 0;
@@ -121,6 +127,13 @@ void Progress::BecomeSnapshot(Index snapshot_index) {
     KEEL_ASSERT(!snapshot_index.is_none());
     ResetState(State::kSnapshot);
     pending_snapshot_ = snapshot_index;
+}
+
+void Progress::OnHeartbeatResponse() {
+    ResumeProbe();
+    if (state_ == State::kReplicate && inflights_.Full()) {
+        inflights_.FreeFirstOne();
+    }
 }
 
 bool Progress::IsPaused() const {

@@ -34,6 +34,8 @@ public:
     void Add(Index last, size_t bytes);
     // Forgets every message whose last index is <= `index` (they were acknowledged).
     void FreeLE(Index index);
+    // Forgets the oldest message, if any.
+    void FreeFirstOne();
     void Reset();
 
     bool Full() const { return window_.size() >= msgs_max_ || bytes_ >= bytes_max_; }
@@ -86,7 +88,12 @@ public:
     // True if the leader must not send more AppendEntries now.
     bool IsPaused() const;
 
-    // The follower answered a heartbeat: a paused probe may send again.
+    // The follower answered a heartbeat, so it is reachable: a paused probe may send again,
+    // and a full replicate window gives up one slot. Without that, a window whose messages
+    // were all lost would stall the follower forever; the next append either fills the gap
+    // or is rejected, and the rejection moves the follower back to probe.
+    void OnHeartbeatResponse();
+
     void ResumeProbe() { probe_sent_ = false; }
 
     void PauseProbe() { probe_sent_ = true; }

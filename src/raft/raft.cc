@@ -220,6 +220,10 @@ absl::Status Raft::Step(const Message& m) {
         HandleVoteRequest(m);
         return absl::OkStatus();
     }
+    if ((m.type == MessageType::kVoteResponse || m.type == MessageType::kPreVoteResponse)
+        && m.reject && role_ != Role::kLeader) {
+        LearnCommitFromVoter(m);
+    }
     switch (role_) {
         case Role::kLeader:
             return StepLeader(m);
@@ -295,7 +299,25 @@ void Raft::HandleVoteRequest(const Message& m) {
         }
         return;
     }
-    Send({.type = response, .to = m.from, .term = term_, .reject = true});
+    // The rejection tells the candidate our commit index: see LearnCommitFromVoter().
+    Send({.type = response,
+          .to = m.from,
+          .term = term_,
+          .log_term = log_.TermAt(log_.committed()).value_or(Term::None()),
+          .commit = log_.committed(),
+          .reject = true});
+}
+
+// A voter that rejects us may know a larger commit index than we do. If our log holds the same
+// entry at that index (same term), the Log Matching Property makes our prefix identical to
+// the voter's, so that prefix is committed for us too. This matters when configurations take
+// effect on apply: a leader removed by C_new steps down as soon as it applies C_new, possibly
+// before the voters of C_new learned that C_new is committed; they would otherwise stay in
+// C_old,new and need the removed node's vote, which its longer log may deny forever.
+void Raft::LearnCommitFromVoter(const Message& m) {
+    if (m.commit > log_.committed() && log_.MatchTerm(m.commit, m.log_term)) {
+        log_.CommitTo(m.commit);
+    }
 }
 
 void Raft::HandleVoteResponse(const Message& m) {

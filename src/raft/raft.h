@@ -117,6 +117,7 @@ private:
     absl::Status StepFollower(const Message& m);
     void HandleVoteRequest(const Message& m);
     void HandleVoteResponse(const Message& m);
+    void LearnCommitFromVoter(const Message& m);
     absl::Status HandleAppend(const Message& m);
     absl::Status HandleHeartbeat(const Message& m);
     void HandleSnapshot(const Message& m);

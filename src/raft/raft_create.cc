@@ -128,6 +128,9 @@ absl::StatusOr<std::unique_ptr<Raft>> Raft::Create(const Config& config, Restore
 
     RaftLog log(snap, std::move(restored.entries), commit, applied);
     std::unique_ptr<Raft> raft(new Raft(config, std::move(log)));
+    if (restored.snapshot.has_value() && restored.snapshot_data.has_value()) {
+        raft->snapshot_ = Snapshot{.meta = *restored.snapshot, .data = *restored.snapshot_data};
+    }
     raft->term_ = restored.hard_state.term;
     raft->vote_ = restored.hard_state.voted_for;
     raft->tracker_.SetConf(conf, raft->log_.last_index().Next());

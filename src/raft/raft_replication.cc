@@ -269,7 +269,7 @@ void Raft::HandleHeartbeatResponse(const Message& m) {
         return;
     }
     pr->set_recent_active(true);
-    pr->ResumeProbe();
+    pr->OnHeartbeatResponse();
     if (pr->match() < log_.last_index()) {
         SendAppend(m.from, /*send_if_empty=*/true);
     }

@@ -106,6 +106,10 @@ struct Restored {
     HardState hard_state;
     // The newest snapshot's metadata, if any; the log in `entries` continues after it.
     std::optional<SnapshotMeta> snapshot;
+    // That snapshot's payload, if the caller can provide it: a leader needs it to bring a
+    // lagging follower up to date. Without it the node cannot send a snapshot until the
+    // application hands one over with Compact().
+    std::optional<std::string> snapshot_data;
     // The durable log after the snapshot, contiguous and starting at snapshot.index + 1 (or 1).
     std::vector<Entry> entries;
     // The configuration to start from when there is no snapshot (the bootstrap membership).

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "base/assert.h"
+#include "base/status.h"
 #include "raft/conf_change_codec.h"
 #include "raft/message_check.h"
 
@@ -253,6 +254,7 @@ void InteractionEnv::Persist(EnvNode& n, const Ready& ready) {
     }
     if (ready.snapshot.has_value()) {
         storage.snapshot = ready.snapshot->meta;
+        storage.snapshot_data = ready.snapshot->data;
         storage.entries.clear();
     }
     if (!ready.entries.empty()) {
@@ -361,6 +363,12 @@ bool InteractionEnv::LinkCut(NodeId a, NodeId b) const {
     return cut_.contains({a, b}) || cut_.contains({b, a});
 }
 
+void InteractionEnv::ReportSnapshotOutcome(const Message& m, SnapshotStatus status) {
+    if (m.type == MessageType::kSnapshot && nodes_.contains(m.from)) {
+        node(m.from).raw->ReportSnapshot(m.to, status);
+    }
+}
+
 size_t InteractionEnv::DeliverMsgs(const std::vector<NodeId>& to) {
     std::deque<Message> keep;
     std::vector<Message> deliver;
@@ -374,6 +382,7 @@ size_t InteractionEnv::DeliverMsgs(const std::vector<NodeId>& to) {
             if (level_ >= LogLevel::kInfo) {
                 Print(absl::StrCat("dropped ", FormatMessage(m)));
             }
+            ReportSnapshotOutcome(m, SnapshotStatus::kFailed);
             continue;
         }
         if (level_ >= LogLevel::kInfo) {
@@ -382,6 +391,32 @@ size_t InteractionEnv::DeliverMsgs(const std::vector<NodeId>& to) {
         if (absl::Status s = node(m.to).raw->Step(m); !s.ok()) {
             Print(absl::StrCat(m.to.value(), " rejected message: ", s.ToString()));
         }
+        ReportSnapshotOutcome(m, SnapshotStatus::kFinished);
+    }
+    return deliver.size();
+}
+
+size_t InteractionEnv::DeliverRandom(base::Rng& rng, int drop_percent, int deliver_percent) {
+    std::deque<Message> keep;
+    std::vector<Message> deliver;
+    for (Message& m : network_) {
+        if (rng.Chance(drop_percent, 100)) {
+            ReportSnapshotOutcome(m, SnapshotStatus::kFailed);
+            continue;
+        }
+        (rng.Chance(deliver_percent, 100) ? deliver.emplace_back(std::move(m))
+                                          : keep.emplace_back(std::move(m)));
+    }
+    network_ = std::move(keep);
+    for (const Message& m : deliver) {
+        if (LinkCut(m.from, m.to) || !nodes_.contains(m.to)) {
+            ReportSnapshotOutcome(m, SnapshotStatus::kFailed);
+            continue;
+        }
+        if (absl::Status s = node(m.to).raw->Step(m); !s.ok()) {
+            ADD_FAILURE() << "node " << m.to << " rejected " << FormatMessage(m) << ": " << s;
+        }
+        ReportSnapshotOutcome(m, SnapshotStatus::kFinished);
     }
     return deliver.size();
 }
@@ -429,6 +464,7 @@ void InteractionEnv::Restart(NodeId id) {
     EnvNode& n = node(id);
     Restored restored{.hard_state = n.storage.hard_state,
                       .snapshot = n.storage.snapshot,
+                      .snapshot_data = n.storage.snapshot_data,
                       .entries = n.storage.entries,
                       .conf_state = n.bootstrap,
                       .applied = n.applied};
@@ -436,6 +472,16 @@ void InteractionEnv::Restart(NodeId id) {
     KEEL_ASSERT_MSG(raw.ok(), "%s", raw.status().ToString());
     n.raw = *std::move(raw);
     n.read_states.clear();
+}
+
+absl::Status InteractionEnv::Compact(NodeId id, Index index) {
+    EnvNode& n = node(id);
+    Snapshot snapshot = TakeSnapshot(n, index);
+    KEEL_RETURN_IF_ERROR(n.raw->Compact(snapshot));
+    std::erase_if(n.storage.entries, [&](const Entry& e) { return e.index <= index; });
+    n.storage.snapshot = snapshot.meta;
+    n.storage.snapshot_data = std::move(snapshot.data);
+    return absl::OkStatus();
 }
 
 void InteractionEnv::Tick(NodeId id, int count) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/rng.h"
 #include "raft/raw_node.h"
 
 namespace keel::raft::testing {
@@ -27,6 +28,7 @@ std::string FormatConf(const ConfState& conf);
 struct NodeStorage {
     HardState hard_state;
     std::optional<SnapshotMeta> snapshot;
+    std::string snapshot_data;
     std::vector<Entry> entries;  // the log after the snapshot
 };
 
@@ -74,6 +76,10 @@ public:
     // Delivers every queued message addressed to one of `to` (all nodes if empty), in FIFO
     // order. Messages on a cut link are dropped (and printed as such). Returns the count.
     size_t DeliverMsgs(const std::vector<NodeId>& to);
+    // For randomized tests: each queued message is dropped with probability
+    // drop_percent/100, otherwise delivered with probability deliver_percent/100, otherwise
+    // kept for later (which reorders it behind newer messages). Returns the count delivered.
+    size_t DeliverRandom(base::Rng& rng, int drop_percent, int deliver_percent);
     // Drops every queued message from `from` to `to` (0 = any).
     size_t DropMsgs(NodeId from, NodeId to);
     // Repeats ProcessReady and DeliverMsgs on `ids` (all if empty) until nothing changes.
@@ -86,6 +92,10 @@ public:
 
     // Crashes `id` and restarts it from its storage (un-persisted state is lost).
     void Restart(NodeId id);
+
+    // The application of `id` takes a snapshot at `index` (<= applied), stores it and hands
+    // it to Raft, which compacts its log.
+    absl::Status Compact(NodeId id, Index index);
 
     // Ticks `id` `n` times.
     void Tick(NodeId id, int n);
@@ -107,6 +117,8 @@ private:
     void Apply(EnvNode& n, const Ready& ready);
     void PrintReady(NodeId id, const Ready& ready);
     bool LinkCut(NodeId a, NodeId b) const;
+    // Like a transport, tells the sender of a snapshot whether it arrived.
+    void ReportSnapshotOutcome(const Message& m, SnapshotStatus status);
 
     std::map<NodeId, EnvNode> nodes_;
     std::deque<Message> network_;

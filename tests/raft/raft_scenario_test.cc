@@ -166,9 +166,8 @@ std::string RunCommand(InteractionEnv& env, const TestCase& t) {
     } else if (cmd == "applied") {
         result = Applied(env.node(FirstId(t)));
     } else if (cmd == "compact") {
-        EnvNode& n = env.node(FirstId(t));
         const Index index(ParseU64(t, t.Positional().at(1)));
-        const absl::Status s = n.raw->Compact(TakeSnapshot(n, index));
+        const absl::Status s = env.Compact(FirstId(t), index);
         result = s.ok() ? "ok" : s.ToString();
     } else if (cmd == "transfer-leadership") {
         env.node(FirstId(t)).raw->TransferLeadership(NodeId(ParseU64(t, t.Get("to", "0"))));
