@@ -183,7 +183,6 @@ std::vector<std::pair<Index, std::string>> DecodeStateMachine(const std::string&
 }
 
 Snapshot TakeSnapshot(const EnvNode& n, Index index) {
-    KEEL_ASSERT(index <= n.applied);
     ConfState conf = n.bootstrap;
     for (const auto& [at, c] : n.conf_history) {
         if (at <= index) {

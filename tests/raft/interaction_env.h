@@ -132,7 +132,7 @@ private:
 std::string EncodeStateMachine(const EnvNode& n, Index index);
 std::vector<std::pair<Index, std::string>> DecodeStateMachine(const std::string& payload);
 
-// Builds the snapshot `n` would take at `index` (<= its applied index).
+// Builds the snapshot `n` would take at `index` (meaningful only up to its applied index).
 Snapshot TakeSnapshot(const EnvNode& n, Index index);
 
 }  // namespace keel::raft::testing
