@@ -135,8 +135,13 @@ absl::StatusOr<std::unique_ptr<MvccStore>> MvccStore::OpenFromCheckpoint(
     }
     fs::rename(checkpoint_dir, dir, error);
     if (error) {
+        const std::string reason = error.message();
+        // Put the old store back, so that a failed install leaves the replica as it was.
+        if (fs::exists(old_dir, error)) {
+            fs::rename(old_dir, dir, error);
+        }
         return absl::InternalError(
-            absl::StrCat("kv: cannot move ", checkpoint_dir, " to ", dir, ": ", error.message()));
+            absl::StrCat("kv: cannot move ", checkpoint_dir, " to ", dir, ": ", reason));
     }
     fs::remove_all(old_dir, error);
     return Open(dir, options);
