@@ -12,7 +12,10 @@ constexpr char kEscapeByte = '\0';
 constexpr char kEscapedNul = '\xff';
 constexpr char kTerminator = '\x01';
 // Sizes of the fixed parts of the records.
-constexpr size_t kRevisionKeyBytes = 1 + 2 * kFixed64Bytes;
+constexpr size_t kRevisionSuffixBytes = 2 * kFixed64Bytes;
+constexpr size_t kRevisionKeyBytes = 1 + kRevisionSuffixBytes;
+// Keyspace byte, terminator, revision.
+constexpr size_t kIndexKeyBytesMin = 1 + 2 + kRevisionSuffixBytes;
 constexpr size_t kStoreMetaBytes = 1 + 4 * kFixed64Bytes;
 constexpr size_t kVersionRecordHeaderBytes = 1 + 3 * kFixed64Bytes + 4;
 constexpr size_t kLeaseRecordBytes = 1 + kFixed64Bytes + 1 + kFixed64Bytes;
@@ -171,19 +174,41 @@ std::string KeyIndexPrefix(std::string_view user_key) {
 }
 
 std::string KeyIndexKey(std::string_view user_key, FullRevision revision) {
-    std::string out = KeyIndexPrefix(user_key);
+    return KeyIndexKeyAt(KeyIndexPrefix(user_key), revision);
+}
+
+std::string KeyIndexKeyEnd(std::string_view user_key) {
+    return KeyIndexPrefixEnd(KeyIndexPrefix(user_key));
+}
+
+std::string KeyIndexKeyAt(std::string_view prefix, FullRevision revision) {
+    std::string out(prefix);
     PutFixed64(&out, revision.main.value());
     PutFixed64(&out, revision.sub);
     return out;
 }
 
-std::string KeyIndexKeyEnd(std::string_view user_key) {
+std::string KeyIndexPrefixEnd(std::string_view prefix) {
     // One byte longer than the largest possible entry of this key, all 0xff: greater than
     // every entry of the key, and smaller than any other key's prefix because escaped keys
     // are prefix-free.
-    std::string out = KeyIndexPrefix(user_key);
-    out.append(2 * kFixed64Bytes + 1, '\xff');
+    std::string out(prefix);
+    out.append(kRevisionSuffixBytes + 1, '\xff');
     return out;
+}
+
+std::string_view KeyIndexKeyPrefix(std::string_view key) {
+    KEEL_ASSERT_MSG(key.size() >= kIndexKeyBytesMin, "kv: index key has %d bytes", key.size());
+    return key.substr(0, key.size() - kRevisionSuffixBytes);
+}
+
+FullRevision KeyIndexKeyRevision(std::string_view key) {
+    KEEL_ASSERT_MSG(key.size() >= kIndexKeyBytesMin, "kv: index key has %d bytes", key.size());
+    Reader reader(key.substr(key.size() - kRevisionSuffixBytes));
+    FullRevision revision;
+    revision.main = Revision(reader.Fixed64());
+    revision.sub = reader.Fixed64();
+    return revision;
 }
 
 std::string KeyIndexRangeStart(std::string_view begin) {
@@ -200,30 +225,28 @@ std::string KeyIndexRangeEnd(const std::optional<std::string>& end) {
     return KeyIndexRangeStart(*end);
 }
 
-IndexEntry DecodeKeyIndexKey(std::string_view key) {
-    KEEL_ASSERT(!key.empty());
-    KEEL_ASSERT(key[0] == kKeyIndexPrefix);
-    KEEL_ASSERT_MSG(key.size() >= 3 + 2 * kFixed64Bytes, "kv: index key has %d bytes", key.size());
-    IndexEntry entry;
-    const std::string_view escaped = key.substr(1, key.size() - 1 - 2 * kFixed64Bytes);
+std::string DecodeKeyIndexPrefix(std::string_view prefix) {
+    KEEL_ASSERT(prefix.size() >= 3);
+    KEEL_ASSERT(prefix[0] == kKeyIndexPrefix);
+    KEEL_ASSERT(prefix[prefix.size() - 2] == kEscapeByte);
+    KEEL_ASSERT(prefix[prefix.size() - 1] == kTerminator);
+    const std::string_view escaped = prefix.substr(1, prefix.size() - 3);
+    std::string user_key;
+    user_key.reserve(escaped.size());
     for (size_t i = 0; i < escaped.size(); ++i) {
-        if (escaped[i] != kEscapeByte) {
-            entry.user_key.push_back(escaped[i]);
-            continue;
+        user_key.push_back(escaped[i]);
+        if (escaped[i] == kEscapeByte) {
+            KEEL_ASSERT_MSG(i + 1 < escaped.size() && escaped[i + 1] == kEscapedNul,
+                            "kv: malformed escape in index key");
+            ++i;
         }
-        KEEL_ASSERT(i + 1 < escaped.size());
-        if (escaped[i + 1] == kTerminator) {
-            KEEL_ASSERT_MSG(i + 2 == escaped.size(), "kv: index key has bytes after terminator");
-            Reader reader(key.substr(key.size() - 2 * kFixed64Bytes));
-            entry.revision.main = Revision(reader.Fixed64());
-            entry.revision.sub = reader.Fixed64();
-            return entry;
-        }
-        KEEL_ASSERT(escaped[i + 1] == kEscapedNul);
-        entry.user_key.push_back(kEscapeByte);
-        ++i;
     }
-    KEEL_UNREACHABLE();
+    return user_key;
+}
+
+IndexEntry DecodeKeyIndexKey(std::string_view key) {
+    return IndexEntry{.user_key = DecodeKeyIndexPrefix(KeyIndexKeyPrefix(key)),
+                      .revision = KeyIndexKeyRevision(key)};
 }
 
 std::string EncodeVersionKind(VersionKind kind) {

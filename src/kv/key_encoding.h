@@ -82,6 +82,17 @@ struct IndexEntry {
 };
 
 IndexEntry DecodeKeyIndexKey(std::string_view key);
+
+// Allocation-free views of an index key, for scans: its per-key prefix (equal to
+// KeyIndexPrefix(user_key)) and its revision. Two index keys belong to the same user key iff
+// their prefixes are equal.
+std::string_view KeyIndexKeyPrefix(std::string_view key);
+FullRevision KeyIndexKeyRevision(std::string_view key);
+// The user key of a per-key prefix.
+std::string DecodeKeyIndexPrefix(std::string_view prefix);
+// The index key of `revision` under a per-key prefix, and the key past all of them.
+std::string KeyIndexKeyAt(std::string_view prefix, FullRevision revision);
+std::string KeyIndexPrefixEnd(std::string_view prefix);
 std::string EncodeVersionKind(VersionKind kind);
 VersionKind DecodeVersionKind(std::string_view bytes);
 

@@ -72,6 +72,50 @@ void SortKvs(SortOrder order, SortTarget target, std::vector<KeyValue>* kvs) {
     }
 }
 
+// A version found in the key index.
+struct VersionAt {
+    FullRevision revision;
+    encoding::VersionKind kind;
+};
+
+// Forward steps through one key's versions before seeking instead: most keys have few
+// versions, and a step is much cheaper than a seek; a key with deep history costs one seek.
+constexpr size_t kVersionStepsBeforeSeek = 8;
+
+struct KeyScan {
+    // The key's newest version at or below the read revision, if any.
+    std::optional<VersionAt> visible;
+    // The iterator already left the key's entries (it is at the next key's, or invalid).
+    bool past_key = false;
+};
+
+// Finds the version visible at `at` of the key whose index entries start with `prefix`.
+// Precondition: `it` is at the key's first entry.
+KeyScan ScanKey(BoundedIterator& it, const std::string& prefix, Revision at) {
+    KeyScan scan;
+    for (size_t steps = 0; steps < kVersionStepsBeforeSeek; ++steps) {
+        const FullRevision revision = encoding::KeyIndexKeyRevision(it.key());
+        if (revision.main > at) {
+            return scan;  // Entries ascend by revision: the rest are newer still.
+        }
+        scan.visible = VersionAt{revision, encoding::DecodeVersionKind(it.value())};
+        it.Next();
+        if (!it.Valid() || encoding::KeyIndexKeyPrefix(it.key()) != prefix) {
+            scan.past_key = true;
+            return scan;
+        }
+    }
+    if (encoding::KeyIndexKeyRevision(it.key()).main <= at) {
+        // Deep history: jump straight to the visible version.
+        it.SeekForPrev(encoding::KeyIndexKeyAt(prefix, {at, FullRevision::kSubMax}));
+        KEEL_ASSERT(it.Valid());
+        KEEL_ASSERT(encoding::KeyIndexKeyPrefix(it.key()) == prefix);
+        scan.visible = VersionAt{encoding::KeyIndexKeyRevision(it.key()),
+                                 encoding::DecodeVersionKind(it.value())};
+    }
+    return scan;
+}
+
 }  // namespace
 
 absl::StatusOr<Revision> ResolveReadRevision(Revision requested,
@@ -101,14 +145,14 @@ std::vector<VisibleVersion> ListVisible(const StateReader& reader,
                                  encoding::KeyIndexRangeEnd(range.end));
     it->SeekToFirst();
     while (it->Valid()) {
-        const std::string user_key = encoding::DecodeKeyIndexKey(it->key()).user_key;
-        const std::string prefix = encoding::KeyIndexPrefix(user_key);
-        it->SeekForPrev(encoding::KeyIndexKey(user_key, {at, FullRevision::kSubMax}));
-        if (it->Valid() && it->key().starts_with(prefix)
-            && encoding::DecodeVersionKind(it->value()) == encoding::VersionKind::kPut) {
-            visible.push_back({user_key, encoding::DecodeKeyIndexKey(it->key()).revision});
+        const std::string prefix(encoding::KeyIndexKeyPrefix(it->key()));
+        const KeyScan scan = ScanKey(*it, prefix, at);
+        if (scan.visible.has_value() && scan.visible->kind == encoding::VersionKind::kPut) {
+            visible.push_back({encoding::DecodeKeyIndexPrefix(prefix), scan.visible->revision});
         }
-        it->Seek(encoding::KeyIndexKeyEnd(user_key));
+        if (!scan.past_key) {
+            it->Seek(encoding::KeyIndexPrefixEnd(prefix));
+        }
     }
     it->AssertOk();
     return visible;
@@ -126,13 +170,17 @@ KeyValue ReadVersion(const StateReader& reader, FullRevision revision) {
 }
 
 std::optional<KeyValue> VisibleAt(const StateReader& reader, std::string_view key, Revision at) {
-    const std::vector<VisibleVersion> visible =
-        ListVisible(reader, KeyRange::FromRequest(key, ""), at);
-    KEEL_ASSERT(visible.size() <= 1);
-    if (visible.empty()) {
+    const std::string prefix = encoding::KeyIndexPrefix(key);
+    auto it = reader.NewIterator(prefix, encoding::KeyIndexPrefixEnd(prefix));
+    it->SeekForPrev(encoding::KeyIndexKeyAt(prefix, {at, FullRevision::kSubMax}));
+    if (!it->Valid()) {
+        it->AssertOk();
         return std::nullopt;
     }
-    return ReadVersion(reader, visible.front().revision);
+    if (encoding::DecodeVersionKind(it->value()) != encoding::VersionKind::kPut) {
+        return std::nullopt;
+    }
+    return ReadVersion(reader, encoding::KeyIndexKeyRevision(it->key()));
 }
 
 absl::StatusOr<RangeResponse> ExecuteRange(const StateReader& reader,

@@ -58,6 +58,20 @@ TEST(KeyEncoding, IndexKeyRoundTrips) {
     EXPECT_EQ(entry.revision, (FullRevision{Revision(9), 3}));
 }
 
+TEST(KeyEncoding, PrefixViewsAgreeWithTheFullDecoder) {
+    base::Rng rng(13);
+    for (int round = 0; round < 500; ++round) {
+        const std::string key = RandomKey(rng);
+        const FullRevision revision{Revision(rng.Next()), rng.Next()};
+        const std::string encoded = KeyIndexKey(key, revision);
+        EXPECT_EQ(KeyIndexKeyPrefix(encoded), KeyIndexPrefix(key));
+        EXPECT_EQ(KeyIndexKeyRevision(encoded), revision);
+        EXPECT_EQ(DecodeKeyIndexPrefix(KeyIndexPrefix(key)), key);
+        EXPECT_EQ(KeyIndexKeyAt(KeyIndexPrefix(key), revision), encoded);
+        EXPECT_LT(encoded, KeyIndexPrefixEnd(KeyIndexPrefix(key)));
+    }
+}
+
 TEST(KeyEncoding, RecordsRoundTrip) {
     VersionRecord record;
     record.kv = KeyValue{.key = std::string("k\0", 2),
