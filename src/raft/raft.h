@@ -50,9 +50,9 @@ public:
     void ReportUnreachable(NodeId peer);
     void ReportSnapshot(NodeId peer, SnapshotStatus status);
 
-    // The caller persisted entries up to (stable_index, stable_term), installed the pending
-    // snapshot if `snapshot_installed`, and applied up to `applied`.
-    void OnAdvance(Index stable_index, Term stable_term, bool snapshot_installed, Index applied);
+    // The caller persisted entries up to (stable_index, stable_term), installed the snapshot
+    // at `snapshot_index` (0: none), and applied up to `applied` (0: nothing new).
+    void OnAdvance(Index stable_index, Term stable_term, Index snapshot_index, Index applied);
 
     // Outputs, collected by RawNode.
     std::vector<Message> TakeMessages() { return std::exchange(msgs_, {}); }

@@ -183,7 +183,10 @@ void RaftLog::StableTo(Index index, Term term) {
     stable_ = index;
 }
 
-void RaftLog::SnapshotInstalled() {
+void RaftLog::SnapshotInstalled(Index index) {
+    if (!snapshot_pending_ || index != snapshot_.index) {
+        return;
+    }
     snapshot_pending_ = false;
     applied_ = std::max(applied_, snapshot_.index);
 }

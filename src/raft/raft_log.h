@@ -94,8 +94,9 @@ public:
     // The caller made entries up to (index, term) durable. Ignored if the log changed under
     // it (the entry at `index` now has another term).
     void StableTo(Index index, Term term);
-    // The received snapshot was installed by the application.
-    void SnapshotInstalled();
+    // The application installed the received snapshot at `index`. Ignored if another snapshot
+    // replaced it meanwhile (that one is still to be handed out).
+    void SnapshotInstalled(Index index);
     // The application applied up to `index`. Precondition: index <= committed.
     void AppliedTo(Index index);
 

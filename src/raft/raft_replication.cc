@@ -413,9 +413,9 @@ void Raft::ReportSnapshot(NodeId peer, SnapshotStatus status) {
     pr->PauseProbe();
 }
 
-void Raft::OnAdvance(Index stable_index, Term stable_term, bool snapshot_installed, Index applied) {
-    if (snapshot_installed) {
-        log_.SnapshotInstalled();
+void Raft::OnAdvance(Index stable_index, Term stable_term, Index snapshot_index, Index applied) {
+    if (!snapshot_index.is_none()) {
+        log_.SnapshotInstalled(snapshot_index);
     }
     if (!stable_index.is_none()) {
         log_.StableTo(stable_index, stable_term);

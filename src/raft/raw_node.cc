@@ -150,7 +150,7 @@ Ready RawNode::GetReady() {
     if (log.snapshot_pending()) {
         KEEL_ASSERT(raft_->snapshot().has_value());
         ready.snapshot = raft_->snapshot();
-        in_flight.snapshot = true;
+        in_flight.snapshot = ready.snapshot->meta.index;
         ready.must_sync = true;
     }
     ready.entries = log.UnstableEntries();

@@ -287,8 +287,8 @@ private:
     struct InFlightReady {
         Index last_index;  // last entry handed out for persisting (0: none)
         Term last_term;
-        Index applied;  // last committed entry handed out for applying (0: none)
-        bool snapshot = false;
+        Index applied;   // last committed entry handed out for applying (0: none)
+        Index snapshot;  // the snapshot handed out for installing (0: none)
     };
 
     explicit RawNode(std::unique_ptr<Raft> raft);

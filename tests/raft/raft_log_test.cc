@@ -113,7 +113,7 @@ TEST(RaftLog, RestoreReplacesEverything) {
     EXPECT_EQ(log.last_index(), Index(10));
     EXPECT_EQ(log.committed(), Index(10));
     EXPECT_FALSE(log.HasNextCommittedEntries());
-    log.SnapshotInstalled();
+    log.SnapshotInstalled(Index(10));
     EXPECT_EQ(log.applied(), Index(10));
     log.CheckInvariants();
 }
