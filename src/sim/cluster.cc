@@ -123,9 +123,17 @@ void Cluster::Boot(Node& n) {
     config.rng_seed = options_.swarm.seed * 1'000'003 + n.id.value() * 7'919 + n.incarnation;
     config.pre_vote = options_.swarm.pre_vote;
     config.check_quorum = options_.swarm.check_quorum;
+    config.append_bytes_max = options_.swarm.append_bytes_max;
+    config.inflight_msgs_max = options_.swarm.inflight_msgs_max;
     config.testing = options_.testing;
+    // Hand Raft the snapshot image too, so that a restarted leader can ship it to a lagging
+    // follower without waiting for the next compaction.
+    raft::Restored restored_with_image = restored;
+    if (restored.snapshot.has_value()) {
+        restored_with_image.snapshot_data = recovered->snapshot_data;
+    }
     absl::StatusOr<std::unique_ptr<raft::RawNode>> raw =
-        raft::RawNode::Create(config, recovered->restored);
+        raft::RawNode::Create(config, std::move(restored_with_image));
     if (!Check(n.id, raw.status(), "restart")) {
         return;
     }

@@ -174,7 +174,8 @@ private:
     bool InstallSnapshot(Node& n, const raft::Snapshot& snapshot);
     bool ApplyEntry(Node& n, const raft::Entry& entry);
     void PollLeaders();
-    // A failed storage call or a rejected input is a violation: the run stops there.
+    // A failed storage call, or Raft rejecting its own peers' messages or its recovered state,
+    // is a violation ("raft-status"): the run stops there.
     bool Check(NodeId id, const absl::Status& status, const char* what);
 
     void TraceLine(std::string line) { trace_.Add(queue_.now_us(), line); }

@@ -181,7 +181,7 @@ bool Cluster::Check(NodeId id, const absl::Status& status, const char* what) {
     if (status.ok()) {
         return true;
     }
-    violations_.Report("harness",
+    violations_.Report("raft-status",
                        absl::StrFormat("node %d: %s: %s", id.value(), what, status.ToString()));
     return false;
 }

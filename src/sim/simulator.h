@@ -29,7 +29,7 @@ enum class StorageKind : uint8_t {
 };
 
 inline constexpr uint64_t kDefaultSteps = 4000;
-inline constexpr uint64_t kDefaultLivenessTicksMax = 400;
+inline constexpr uint64_t kDefaultLivenessTicksMax = 1000;
 
 struct SimulatorOptions {
     uint64_t seed = 0;

@@ -46,6 +46,10 @@ SwarmOptions ChooseSwarmOptions(uint64_t seed, int node_count_override) {
     options.network = ChooseNetwork(rng);
     options.pre_vote = !rng.Chance(1, 4);
     options.check_quorum = !rng.Chance(1, 4);
+    static constexpr size_t kAppendBytes[] = {1, 64, 1024 * 1024};
+    static constexpr size_t kInflightMsgs[] = {1, 4, 256};
+    options.append_bytes_max = kAppendBytes[rng.Uniform(3)];
+    options.inflight_msgs_max = kInflightMsgs[rng.Uniform(3)];
     options.partitions = rng.Chance(1, 2);
     options.crashes = rng.Chance(1, 2);
     options.membership = rng.Chance(1, 2);
@@ -54,7 +58,7 @@ SwarmOptions ChooseSwarmOptions(uint64_t seed, int node_count_override) {
     options.reads = rng.Chance(1, 2);
     options.fault_interval_max_us = rng.Range(20'000, 200'000);
     options.fault_per_mille = static_cast<uint32_t>(rng.Range(100, 900));
-    options.workload_interval_max_us = rng.Range(2'000, 30'000);
+    options.workload_interval_max_us = rng.Range(5'000, 50'000);
     return options;
 }
 
@@ -66,6 +70,7 @@ std::string SwarmOptions::Describe() const {
                                       static_cast<double>(network.delay_min_us) / 1000.0,
                                       static_cast<double>(network.delay_max_us) / 1000.0);
     absl::StrAppend(&out, pre_vote ? "" : " no-prevote", check_quorum ? "" : " no-checkquorum");
+    absl::StrAppendFormat(&out, " append=%dB inflight=%d", append_bytes_max, inflight_msgs_max);
     std::string faults;
     const auto add = [&faults](bool on, const char* name) {
         if (on) {

@@ -26,6 +26,10 @@ struct SwarmOptions {
     NetworkOptions network;
     bool pre_vote = true;
     bool check_quorum = true;
+    // Raft flow control: small values split replication into many messages, so followers
+    // acknowledge prefixes of a leader's log (what Figure 8's scenario needs).
+    size_t append_bytes_max = 1024 * 1024;
+    size_t inflight_msgs_max = 256;
 
     // Fault and workload classes switched on for this seed.
     bool partitions = false;

@@ -21,9 +21,12 @@ Workload::Workload(const SwarmOptions& swarm, Cluster* cluster, base::Rng rng)
 }
 
 void Workload::OnTimer() {
+    if (calm_) {
+        return;
+    }
     switch (ChooseOp()) {
         case Op::kPropose:
-            ProposeTo(Target(), "p");
+            ProposeTo(Target());
             break;
         case Op::kRead:
             cluster_->ReadIndex(Target());
@@ -41,11 +44,11 @@ void Workload::OnTimer() {
     cluster_->ScheduleTimer(rng_.Range(1, swarm_.workload_interval_max_us), TimerKind::kWorkload);
 }
 
-raft::ProposeResult Workload::ProposeTo(NodeId node, const std::string& prefix) {
-    return cluster_->Propose(node, absl::StrFormat("%s%d", prefix, ++payload_sequence_));
+void Workload::ProposeTo(NodeId node) {
+    (void)cluster_->Propose(node, absl::StrFormat("p%d", ++payload_sequence_));
 }
 
-// Weights per operation; a class the seed switched off, or that calm mode forbids, gets 0.
+// Weights per operation; a class the seed switched off gets 0.
 Workload::Op Workload::ChooseOp() {
     struct Choice {
         Op op;
@@ -55,8 +58,8 @@ Workload::Op Workload::ChooseOp() {
     const Choice choices[] = {
         {Op::kPropose, 20},
         {Op::kRead, swarm_.reads ? 5u : 0u},
-        {Op::kMembership, swarm_.membership && !calm_ ? 2u : 0u},
-        {Op::kTransfer, swarm_.transfers && !calm_ ? 1u : 0u},
+        {Op::kMembership, swarm_.membership ? 2u : 0u},
+        {Op::kTransfer, swarm_.transfers ? 1u : 0u},
         {Op::kCompact, swarm_.compaction ? 3u : 0u},
     };
     uint64_t total = 0;

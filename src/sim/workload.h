@@ -26,11 +26,9 @@ public:
     // Issues one operation and schedules the next timer.
     void OnTimer();
 
-    // From now on only client proposals and reads: the liveness phase changes nothing else.
+    // Stops issuing operations: in the liveness phase only its probe proposes, so that
+    // progress is measured on a cluster that is not kept saturated.
     void Calm() { calm_ = true; }
-
-    // Proposes a payload to `leader` and returns the result (the liveness phase's marker).
-    raft::ProposeResult ProposeTo(NodeId leader, const std::string& prefix);
 
 private:
     enum class Op : uint8_t {
@@ -41,6 +39,7 @@ private:
         kCompact
     };
 
+    void ProposeTo(NodeId node);
     Op ChooseOp();
     NodeId Target();
     NodeId RandomNode();
