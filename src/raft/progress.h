@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <deque>
 
+#include "raft/invariants.h"
 #include "raft/types.h"
 
 namespace keel::raft {
@@ -44,7 +45,7 @@ public:
 
     size_t bytes() const { return bytes_; }
 
-    void CheckInvariants() const;
+    void CheckInvariants(CheckDepth depth) const;
 
 private:
     struct Sent {
@@ -122,7 +123,7 @@ public:
     // The snapshot transfer failed: probe again from match + 1.
     void SnapshotFailed();
 
-    void CheckInvariants() const;
+    void CheckInvariants(CheckDepth depth) const;
 
 private:
     void ResetState(State state);

@@ -98,14 +98,14 @@ VoteResult ProgressTracker::TallyVotes() const {
     return JointVoteResult({.incoming = conf_.voters, .outgoing = conf_.voters_outgoing}, votes_);
 }
 
-void ProgressTracker::CheckInvariants() const {
+void ProgressTracker::CheckInvariants(CheckDepth depth) const {
     const std::vector<NodeId> members = AllMembers(conf_);
     KEEL_ASSERT(members.size() == progress_.size());
     for (NodeId id : members) {
         const Progress* pr = Get(id);
         KEEL_ASSERT_MSG(pr != nullptr, "member %d has no progress", id.value());
         KEEL_ASSERT(pr->is_learner() == !raft::IsVoter(conf_, id));
-        pr->CheckInvariants();
+        pr->CheckInvariants(depth);
     }
 }
 

@@ -54,7 +54,7 @@ public:
 
     const std::map<NodeId, bool>& votes() const { return votes_; }
 
-    void CheckInvariants() const;
+    void CheckInvariants(CheckDepth depth) const;
 
 private:
     size_t inflight_msgs_max_;

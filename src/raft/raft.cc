@@ -447,9 +447,9 @@ void Raft::Send(Message m) {
 
 // ---- Invariants -----------------------------------------------------------------------------
 
-void Raft::CheckInvariants() const {
-    log_.CheckInvariants();
-    tracker_.CheckInvariants();
+void Raft::CheckInvariants(CheckDepth depth) const {
+    log_.CheckInvariants(depth);
+    tracker_.CheckInvariants(depth);
     read_only_.CheckInvariants();
     if (role_ == Role::kLeader) {
         KEEL_ASSERT(leader_ == id_);

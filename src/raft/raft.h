@@ -83,7 +83,7 @@ public:
 
     NodeId lead_transferee() const { return lead_transferee_; }
 
-    void CheckInvariants() const;
+    void CheckInvariants(CheckDepth depth) const;
 
 private:
     enum class CampaignKind : uint8_t {

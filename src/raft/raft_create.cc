@@ -135,7 +135,7 @@ absl::StatusOr<std::unique_ptr<Raft>> Raft::Create(const Config& config, Restore
     raft->vote_ = restored.hard_state.voted_for;
     raft->tracker_.SetConf(conf, raft->log_.last_index().Next());
     raft->BecomeFollower(raft->term_, NodeId::None());
-    raft->CheckInvariants();
+    raft->CheckInvariants(CheckDepth::kFull);
     return raft;
 }
 

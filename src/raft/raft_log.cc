@@ -16,7 +16,7 @@ RaftLog::RaftLog(const SnapshotMeta& snapshot,
       committed_(committed),
       applied_(applied) {
     stable_ = last_index();
-    CheckInvariants();
+    CheckInvariants(CheckDepth::kFull);
 }
 
 Index RaftLog::last_index() const {
@@ -216,7 +216,25 @@ void RaftLog::CompactTo(const SnapshotMeta& snapshot) {
     stable_ = std::max(stable_, snapshot.index);
 }
 
-void RaftLog::CheckInvariants() const {
+void RaftLog::CheckInvariants(CheckDepth depth) const {
+    KEEL_ASSERT(snapshot_.index <= committed_);
+    KEEL_ASSERT(committed_ <= last_index());
+    KEEL_ASSERT(applied_ <= committed_);
+    KEEL_ASSERT(snapshot_.index <= stable_);
+    KEEL_ASSERT(stable_ <= last_index());
+    if (!snapshot_pending_) {
+        KEEL_ASSERT(applied_ >= snapshot_.index);
+    }
+    if (!entries_.empty()) {
+        KEEL_ASSERT(entries_.front().index == first_index());
+        KEEL_ASSERT(entries_.front().term >= snapshot_.term);
+    }
+    if (depth == CheckDepth::kFull) {
+        CheckEntries();
+    }
+}
+
+void RaftLog::CheckEntries() const {
     Term prev_term = snapshot_.term;
     Index expected = snapshot_.index.Next();
     for (const Entry& entry : entries_) {
@@ -228,14 +246,6 @@ void RaftLog::CheckInvariants() const {
             entry.term >= prev_term, "term %d after %d", entry.term.value(), prev_term.value());
         prev_term = entry.term;
         ++expected;
-    }
-    KEEL_ASSERT(snapshot_.index <= committed_);
-    KEEL_ASSERT(committed_ <= last_index());
-    KEEL_ASSERT(applied_ <= committed_);
-    KEEL_ASSERT(snapshot_.index <= stable_);
-    KEEL_ASSERT(stable_ <= last_index());
-    if (!snapshot_pending_) {
-        KEEL_ASSERT(applied_ >= snapshot_.index);
     }
 }
 

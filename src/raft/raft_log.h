@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "raft/invariants.h"
 #include "raft/types.h"
 
 namespace keel::raft {
@@ -109,10 +110,12 @@ public:
     // matches the log.
     void CompactTo(const SnapshotMeta& snapshot);
 
-    void CheckInvariants() const;
+    void CheckInvariants(CheckDepth depth) const;
 
 private:
     const Entry& At(Index index) const;
+    // O(n): contiguous indexes, non-decreasing terms.
+    void CheckEntries() const;
     // Removes every entry at `index` and after. Precondition: index > committed.
     void TruncateFrom(Index index);
 

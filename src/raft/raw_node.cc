@@ -63,62 +63,62 @@ RawNode::~RawNode() = default;
 
 void RawNode::Tick() {
     raft_->Tick();
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
 }
 
 absl::Status RawNode::Step(const Message& message) {
     absl::Status status = raft_->Step(message);
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
     return status;
 }
 
 ProposeResult RawNode::Propose(std::string data) {
     ProposeResult result = raft_->Propose(std::move(data));
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
     return result;
 }
 
 ProposeResult RawNode::ProposeConfChange(const ConfChange& change) {
     ProposeResult result = raft_->ProposeConfChange(change);
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
     return result;
 }
 
 ConfState RawNode::ApplyConfChange(const ConfChange& change) {
     ConfState conf = raft_->ApplyConfChange(change);
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
     return conf;
 }
 
 void RawNode::ReadIndex(std::string context) {
     raft_->ReadIndex(std::move(context));
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
 }
 
 void RawNode::TransferLeadership(NodeId transferee) {
     raft_->TransferLeadership(transferee);
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
 }
 
 void RawNode::Campaign() {
     raft_->Campaign();
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
 }
 
 absl::Status RawNode::Compact(Snapshot snapshot) {
     absl::Status status = raft_->Compact(std::move(snapshot));
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
     return status;
 }
 
 void RawNode::ReportUnreachable(NodeId peer) {
     raft_->ReportUnreachable(peer);
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
 }
 
 void RawNode::ReportSnapshot(NodeId peer, SnapshotStatus status) {
     raft_->ReportSnapshot(peer, status);
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
 }
 
 bool RawNode::HasReady() const {
@@ -175,7 +175,7 @@ void RawNode::Advance() {
     const InFlightReady done = *in_flight_;
     in_flight_.reset();
     raft_->OnAdvance(done.last_index, done.last_term, done.snapshot, done.applied);
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(kTransitionCheckDepth);
 }
 
 Status RawNode::GetStatus() const {
@@ -220,7 +220,7 @@ Term RawNode::term() const {
 }
 
 void RawNode::CheckInvariants() const {
-    raft_->CheckInvariants();
+    raft_->CheckInvariants(CheckDepth::kFull);
 }
 
 }  // namespace keel::raft

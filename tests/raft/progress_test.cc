@@ -26,7 +26,7 @@ TEST(Inflights, FullByCountOrBytes) {
     EXPECT_TRUE(by_bytes.Full());
     by_bytes.FreeFirstOne();
     EXPECT_EQ(by_bytes.bytes(), 40u);
-    by_bytes.CheckInvariants();
+    by_bytes.CheckInvariants(CheckDepth::kFull);
 }
 
 TEST(Progress, ProbeSendsOneAtATime) {
@@ -50,7 +50,7 @@ TEST(Progress, ReplicatePipelinesUntilWindowIsFull) {
     ASSERT_TRUE(pr.MaybeUpdate(Index(3)));
     pr.FreeInflightsLE(Index(3));
     EXPECT_FALSE(pr.IsPaused());
-    pr.CheckInvariants();
+    pr.CheckInvariants(CheckDepth::kFull);
 }
 
 TEST(Progress, HeartbeatResponseUnsticksFullWindow) {
@@ -93,14 +93,14 @@ TEST(Progress, SnapshotThenProbeFromSnapshotIndex) {
     Progress pr = Make(3);
     pr.BecomeSnapshot(Index(20));
     EXPECT_TRUE(pr.IsPaused());
-    pr.CheckInvariants();
+    pr.CheckInvariants(CheckDepth::kFull);
     pr.BecomeProbe();
     EXPECT_EQ(pr.next(), Index(21));
     Progress failed = Make(3);
     failed.BecomeSnapshot(Index(20));
     failed.SnapshotFailed();
     EXPECT_EQ(failed.next(), Index(1));
-    failed.CheckInvariants();
+    failed.CheckInvariants(CheckDepth::kFull);
 }
 
 }  // namespace

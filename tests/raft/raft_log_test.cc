@@ -103,7 +103,7 @@ TEST(RaftLog, CompactKeepsTermOfSnapshotIndex) {
     EXPECT_EQ(log.TermAt(Index(2)), Term(2));
     EXPECT_EQ(log.TermAt(Index(1)), std::nullopt);
     EXPECT_EQ(log.Slice(Index(2), Index(3), 100), std::nullopt);
-    log.CheckInvariants();
+    log.CheckInvariants(CheckDepth::kFull);
 }
 
 TEST(RaftLog, RestoreReplacesEverything) {
@@ -115,7 +115,7 @@ TEST(RaftLog, RestoreReplacesEverything) {
     EXPECT_FALSE(log.HasNextCommittedEntries());
     log.SnapshotInstalled(Index(10));
     EXPECT_EQ(log.applied(), Index(10));
-    log.CheckInvariants();
+    log.CheckInvariants(CheckDepth::kFull);
 }
 
 TEST(RaftLog, UpToDateComparesTermThenIndex) {
