@@ -56,109 +56,147 @@ struct Model {
     }
 };
 
+// One seeded run: a workload of random steps against a Wal on a simulated disk, and the model.
+class Workload {
+public:
+    explicit Workload(uint64_t seed) : rng_(seed), fs_(seed) {}
+
+    void Run() {
+        ASSERT_NO_FATAL_FAILURE(Reopen());
+        for (step_ = 0; step_ < kStepsPerSeed; ++step_) {
+            const uint64_t dice = rng_.Uniform(100);
+            if (dice < 45) {
+                ASSERT_NO_FATAL_FAILURE(AppendStep());
+            } else if (dice < 60) {
+                ASSERT_NO_FATAL_FAILURE(HardStateStep());
+            } else if (dice < 66) {
+                ASSERT_NO_FATAL_FAILURE(SnapshotStep());
+            } else if (dice < 90) {
+                ASSERT_NO_FATAL_FAILURE(SyncStep());
+            } else {
+                ASSERT_NO_FATAL_FAILURE(CrashStep());
+            }
+            wal_->CheckInvariants();
+        }
+        EXPECT_GT(crashes_, 10);
+    }
+
+private:
+    // Records the model's state after one record-level write.
+    void Wrote() { candidates_.push_back(model_); }
+
+    // Appends 1..4 entries, sometimes replacing an uncommitted suffix in a new term.
+    void AppendStep() {
+        Index from = model_.last_index().Next();
+        if (rng_.Chance(1, 5) && model_.last_index() > model_.hard_state.commit) {
+            const Index floor = std::max(model_.hard_state.commit, model_.first_index().Prev());
+            from = Index(rng_.Range(floor.Next().value(), model_.last_index().value()));
+            term_ = term_.Next();
+        }
+        std::vector<raft::Entry> entries;
+        const uint64_t count = rng_.Range(1, 4);
+        for (uint64_t i = 0; i < count; ++i) {
+            const std::string data(rng_.Range(1, 300), static_cast<char>('a' + i));
+            entries.push_back(testing::MakeEntry((from + i).value(), term_.value(), data));
+        }
+        ASSERT_TRUE(wal_->Append(entries).ok());
+        for (const raft::Entry& entry : entries) {
+            model_.Append(entry);
+            Wrote();
+        }
+    }
+
+    void HardStateStep() {
+        raft::HardState hs = model_.hard_state;
+        hs.term = term_;
+        hs.voted_for = NodeId(rng_.Range(0, 3));
+        hs.commit = Index(rng_.Range(hs.commit.value(), model_.last_index().value()));
+        ASSERT_TRUE(wal_->SaveHardState(hs).ok());
+        if (hs != model_.hard_state) {
+            model_.hard_state = hs;
+            Wrote();
+        }
+    }
+
+    // Compaction up to the commit index, or the install of a leader's newer snapshot.
+    void SnapshotStep() {
+        raft::SnapshotMeta meta;
+        if (rng_.Chance(1, 3)) {
+            term_ = term_.Next();
+            meta = {.index = model_.last_index() + rng_.Range(1, 30), .term = term_};
+        } else if (model_.hard_state.commit >= model_.first_index()) {
+            meta.index =
+                Index(rng_.Range(model_.first_index().value(), model_.hard_state.commit.value()));
+            meta.term = model_.entries[meta.index - model_.first_index()].term;
+        } else {
+            return;
+        }
+        ASSERT_TRUE(wal_->SaveSnapshot(meta).ok());
+        model_.Snapshot(meta);
+        Wrote();
+        if (model_.hard_state.commit < meta.index) {
+            model_.hard_state.commit = meta.index;
+            ASSERT_TRUE(wal_->SaveHardState(model_.hard_state).ok());
+            Wrote();
+        }
+    }
+
+    void SyncStep() {
+        ASSERT_TRUE(wal_->Sync().ok());
+        candidates_ = {model_};
+        if (model_.snapshot.has_value() && rng_.Chance(1, 2)) {
+            ASSERT_TRUE(wal_->ReleaseTo(model_.snapshot->index).ok());
+        }
+    }
+
+    // Crashes the disk and checks that recovery yields one of the candidate states.
+    void CrashStep() {
+        wal_.reset();
+        fs_.Crash(rng_.Chance(1, 2) ? sim::CrashMode::kTear : sim::CrashMode::kDropUnsynced);
+        ++crashes_;
+        ASSERT_NO_FATAL_FAILURE(Reopen());
+        size_t match = candidates_.size();
+        for (size_t i = 0; i < candidates_.size(); ++i) {
+            if (candidates_[i].Matches(recovered_)) {
+                match = i;
+            }
+        }
+        ASSERT_LT(match, candidates_.size())
+            << "step " << step_ << ": recovered " << recovered_.entries.size()
+            << " entries, not a prefix of the writes since the last sync";
+        model_ = candidates_[match];
+        candidates_ = {model_};
+        term_ = std::max(term_, model_.hard_state.term);
+        for (const raft::Entry& entry : model_.entries) {
+            term_ = std::max(term_, entry.term);
+        }
+    }
+
+    void Reopen() {
+        auto opened = Wal::Open(fs_, kDir, WalOptions{.segment_bytes = 4096});
+        ASSERT_TRUE(opened.ok()) << "step " << step_ << ": " << opened.status();
+        wal_ = std::move(opened->wal);
+        recovered_ = std::move(opened->contents);
+    }
+
+    base::Rng rng_;
+    sim::SimFileSystem fs_;
+    std::unique_ptr<Wal> wal_;
+    WalContents recovered_;
+    Model model_;
+    // The model after each record-level write since the last successful sync; [0] is the
+    // durable state.
+    std::vector<Model> candidates_ = {Model{}};
+    Term term_{1};
+    int step_ = 0;
+    int crashes_ = 0;
+};
+
 class WalPropertyTest : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(WalPropertyTest, RecoveryYieldsAPrefixOfTheWritesEndingAfterTheLastSync) {
-    const uint64_t seed = GetParam();
-    SCOPED_TRACE(::testing::Message() << "seed " << seed);
-    base::Rng rng(seed);
-    sim::SimFileSystem fs(seed);
-    const WalOptions options{.segment_bytes = 4096};
-    auto opened = Wal::Open(fs, kDir, options);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    std::unique_ptr<Wal> wal = std::move(opened->wal);
-
-    Model model;
-    // The model after each record-level write since the last successful sync; [0] is the
-    // durable state.
-    std::vector<Model> candidates = {model};
-    Term term(1);
-    int crashes = 0;
-    for (int step = 0; step < kStepsPerSeed; ++step) {
-        const uint64_t dice = rng.Uniform(100);
-        if (dice < 45) {
-            // Append 1..4 entries, sometimes replacing an uncommitted suffix with a new term.
-            Index from = model.last_index().Next();
-            if (rng.Chance(1, 5) && model.last_index() > model.hard_state.commit) {
-                from = Index(rng.Range(
-                    std::max(model.hard_state.commit, model.first_index().Prev()).Next().value(),
-                    model.last_index().value()));
-                term = term.Next();
-            }
-            const uint64_t count = rng.Range(1, 4);
-            std::vector<raft::Entry> entries;
-            for (uint64_t i = 0; i < count; ++i) {
-                entries.push_back(testing::MakeEntry(
-                    (from + i).value(), term.value(), std::string(rng.Range(1, 300), 'a' + i)));
-            }
-            ASSERT_TRUE(wal->Append(entries).ok());
-            for (const raft::Entry& entry : entries) {
-                model.Append(entry);
-                candidates.push_back(model);
-            }
-        } else if (dice < 60) {
-            raft::HardState hs = model.hard_state;
-            hs.term = term;
-            hs.voted_for = NodeId(rng.Range(0, 3));
-            hs.commit = Index(rng.Range(hs.commit.value(), model.last_index().value()));
-            ASSERT_TRUE(wal->SaveHardState(hs).ok());
-            if (hs != model.hard_state) {
-                model.hard_state = hs;
-                candidates.push_back(model);
-            }
-        } else if (dice < 66) {
-            // Compaction up to the commit index, or the install of a leader's newer snapshot.
-            raft::SnapshotMeta meta;
-            if (rng.Chance(1, 3)) {
-                term = term.Next();
-                meta = {.index = model.last_index() + rng.Range(1, 30), .term = term};
-            } else if (model.hard_state.commit >= model.first_index()) {
-                meta.index =
-                    Index(rng.Range(model.first_index().value(), model.hard_state.commit.value()));
-                meta.term = model.entries[meta.index - model.first_index()].term;
-            } else {
-                continue;
-            }
-            ASSERT_TRUE(wal->SaveSnapshot(meta).ok());
-            model.Snapshot(meta);
-            candidates.push_back(model);
-            if (model.hard_state.commit < meta.index) {
-                model.hard_state.commit = meta.index;
-                ASSERT_TRUE(wal->SaveHardState(model.hard_state).ok());
-                candidates.push_back(model);
-            }
-        } else if (dice < 90) {
-            ASSERT_TRUE(wal->Sync().ok());
-            candidates = {model};
-            if (model.snapshot.has_value() && rng.Chance(1, 2)) {
-                ASSERT_TRUE(wal->ReleaseTo(model.snapshot->index).ok());
-            }
-        } else {
-            wal.reset();
-            fs.Crash(rng.Chance(1, 2) ? sim::CrashMode::kTear : sim::CrashMode::kDropUnsynced);
-            ++crashes;
-            auto reopened = Wal::Open(fs, kDir, options);
-            ASSERT_TRUE(reopened.ok()) << "step " << step << ": " << reopened.status();
-            size_t match = candidates.size();
-            for (size_t i = 0; i < candidates.size(); ++i) {
-                if (candidates[i].Matches(reopened->contents)) {
-                    match = i;
-                }
-            }
-            ASSERT_LT(match, candidates.size())
-                << "step " << step << ": recovered " << reopened->contents.entries.size()
-                << " entries, not a prefix of the writes since the last sync";
-            model = candidates[match];
-            candidates = {model};
-            term = std::max(term, model.hard_state.term);
-            for (const raft::Entry& entry : model.entries) {
-                term = std::max(term, entry.term);
-            }
-            wal = std::move(reopened->wal);
-        }
-        wal->CheckInvariants();
-    }
-    EXPECT_GT(crashes, 10);
+    SCOPED_TRACE(::testing::Message() << "seed " << GetParam());
+    Workload(GetParam()).Run();
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, WalPropertyTest, ::testing::Range<uint64_t>(1, kSeeds + 1));
