@@ -1,6 +1,8 @@
 // Property test: the MVCC store against a deliberately simple in-memory model (a std::map of
-// key -> every version), over random Put/Delete/Txn/Range/Compact/reopen sequences.
+// key -> every version), over random Put/Delete/Txn/Range/History/Compact sequences with
+// crashes (the unflushed tail is lost and replayed from the test's "Raft log") and reopens.
 // Each seed is printed; rerun one with KEEL_KV_SEED=<seed>.
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -23,6 +25,8 @@ constexpr int kStepsPerSeed = 400;
 
 struct ModelVersion {
     Revision revision;
+    // Global order of the changes: orders the changes of one revision.
+    uint64_t seq = 0;
     bool tombstone = false;
     KeyValue kv;
 };
@@ -56,6 +60,7 @@ public:
         const Revision at = current_.Next();
         keys_[key].push_back(
             ModelVersion{.revision = at,
+                         .seq = next_seq_++,
                          .kv = KeyValue{.key = key,
                                         .create_revision = prev ? prev->create_revision : at,
                                         .mod_revision = at,
@@ -67,8 +72,11 @@ public:
     int64_t Delete(const KeyRange& range) {
         int64_t deleted = 0;
         for (const KeyValue& kv : Live(range, ReadRevision())) {
-            keys_[kv.key].push_back(ModelVersion{
-                .revision = current_.Next(), .tombstone = true, .kv = {.key = kv.key}});
+            keys_[kv.key].push_back(
+                ModelVersion{.revision = current_.Next(),
+                             .seq = next_seq_++,
+                             .tombstone = true,
+                             .kv = {.key = kv.key, .mod_revision = current_.Next()}});
             changed_ = true;
             ++deleted;
         }
@@ -102,7 +110,46 @@ public:
             return FutureRevisionError();
         }
         compacted_ = revision;
+        // Drop what etcd's rule drops: per key, every version at or below the revision but
+        // the latest one there, and that one too if it is a tombstone.
+        for (auto& [key, versions] : keys_) {
+            auto newer = std::find_if(versions.begin(), versions.end(), [&](const ModelVersion& v) {
+                return v.revision > revision;
+            });
+            if (newer != versions.begin()) {
+                auto latest_old = std::prev(newer);
+                versions.erase(versions.begin(), latest_old);
+                if (versions.front().tombstone) {
+                    versions.erase(versions.begin());
+                }
+            }
+        }
         return absl::OkStatus();
+    }
+
+    // The events on `range` from revision `start` on, from what compaction left.
+    absl::StatusOr<Events> History(const KeyRange& range, Revision start) const {
+        if (start < compacted_) {
+            return CompactedError();
+        }
+        std::vector<const ModelVersion*> changes;
+        for (const auto& [key, versions] : keys_) {
+            for (const ModelVersion& version : versions) {
+                if (range.Contains(key) && version.revision >= start) {
+                    changes.push_back(&version);
+                }
+            }
+        }
+        std::sort(changes.begin(), changes.end(), [](const auto* a, const auto* b) {
+            return a->seq < b->seq;
+        });
+        Events events;
+        for (const ModelVersion* version : changes) {
+            events.push_back(
+                Event{.type = version->tombstone ? EventType::kDelete : EventType::kPut,
+                      .kv = version->kv});
+        }
+        return events;
     }
 
 private:
@@ -123,14 +170,33 @@ private:
     Revision current_ = kInitialRevision;
     Revision compacted_;
     bool changed_ = false;
+    uint64_t next_seq_ = 0;
     std::map<std::string, std::vector<ModelVersion>> keys_;
 };
 
+// An entry of the test's "Raft log", kept so that a crash's lost tail can be replayed.
+using Entry = std::variant<PutRequest, DeleteRangeRequest, TxnRequest, CompactionRequest>;
+
+ApplyOutcome ApplyEntry(MvccStore& store, ApplyContext ctx, const Entry& entry) {
+    return std::visit(
+        [&](const auto& request) {
+            using Request = std::decay_t<decltype(request)>;
+            if constexpr (std::is_same_v<Request, PutRequest>) {
+                return store.ApplyPut(ctx, request).outcome;
+            } else if constexpr (std::is_same_v<Request, DeleteRangeRequest>) {
+                return store.ApplyDeleteRange(ctx, request).outcome;
+            } else if constexpr (std::is_same_v<Request, TxnRequest>) {
+                return store.ApplyTxn(ctx, request).outcome;
+            } else {
+                return store.ApplyCompaction(ctx, request).outcome;
+            }
+        },
+        entry);
+}
+
 class ModelTest {
 public:
-    explicit ModelTest(uint64_t seed) : rng_(seed) {
-        store_ = *MvccStore::Open(dir_.Sub("db"), {});
-    }
+    explicit ModelTest(uint64_t seed) : rng_(seed) { Open(); }
 
     void Run() {
         for (int step = 0; step < kStepsPerSeed; ++step) {
@@ -139,6 +205,7 @@ public:
             if (::testing::Test::HasFailure()) {
                 return;
             }
+            ASSERT_EQ(store_->applied_index(), Index(log_.size()));
             ASSERT_EQ(store_->revision(), model_.current());
             ASSERT_EQ(store_->compacted_revision(), model_.compacted());
         }
@@ -146,6 +213,12 @@ public:
     }
 
 private:
+    // Every close is a crash: what was not flushed is lost.
+    void Open() {
+        store_.reset();
+        store_ = *MvccStore::Open(dir_.Sub("db"), {.shutdown = ShutdownMode::kDropUnflushed});
+    }
+
     std::string RandomKey() {
         static const std::vector<std::string> kKeys = {
             "a", "ab", "abc", "b", std::string("a\0", 2), "\xff", "c", "d\xff"};
@@ -178,86 +251,97 @@ private:
         return Revision(rng_.Range(1, model_.current().value() + 1));
     }
 
-    ApplyContext Next() { return ApplyContext{Index(++index_)}; }
+    // Appends `entry` to the log and returns the context to apply it at.
+    ApplyContext Append(Entry entry) {
+        log_.push_back(std::move(entry));
+        return ApplyContext{Index(log_.size())};
+    }
 
     void Step() {
-        switch (rng_.Uniform(10)) {
-            case 0:
-            case 1:
-            case 2:
-                return DoPut();
-            case 3:
-                return DoDelete();
-            case 4:
-            case 5:
-                return DoTxn();
-            case 6:
-                return DoCompact();
-            case 7:
-                if (rng_.Chance(1, 4)) {
-                    return DoReopen();
-                }
-                return DoRange();
-            default:
-                return DoRange();
+        // Weights out of 24: writes 12, reads 8, compaction 2, flush/reopen/crash 1, ...
+        const uint64_t roll = rng_.Uniform(24);
+        if (roll < 6) {
+            return DoPut();
         }
+        if (roll < 8) {
+            return DoDelete();
+        }
+        if (roll < 12) {
+            return DoTxn();
+        }
+        if (roll < 14) {
+            return DoCompact();
+        }
+        if (roll < 17) {
+            return DoHistory();
+        }
+        if (roll < 18) {
+            return DoDurability();
+        }
+        return DoRange();
     }
 
     void DoPut() {
-        const std::string key = RandomKey();
-        const std::string value = "v" + std::to_string(rng_.Uniform(1000));
-        auto result = store_->ApplyPut(Next(), {.key = key, .value = value});
+        const PutRequest request{.key = RandomKey(),
+                                 .value = "v" + std::to_string(rng_.Uniform(1000))};
+        auto result = store_->ApplyPut(Append(request), request);
         ASSERT_TRUE(result.response.ok()) << result.response.status();
-        model_.Put(key, value);
+        model_.Put(request.key, request.value);
         model_.Commit();
     }
 
     void DoDelete() {
-        std::string key;
-        std::string range_end;
-        const KeyRange range = RandomRange(&key, &range_end);
-        auto result = store_->ApplyDeleteRange(Next(), {.key = key, .range_end = range_end});
+        DeleteRangeRequest request;
+        const KeyRange range = RandomRange(&request.key, &request.range_end);
+        auto result = store_->ApplyDeleteRange(Append(request), request);
         ASSERT_TRUE(result.response.ok()) << result.response.status();
         EXPECT_EQ(result.response->deleted, model_.Delete(range));
         model_.Commit();
+    }
+
+    // Up to three writes (puts or deletes) on distinct keys.
+    std::vector<std::pair<std::string, bool>> RandomWrites() {
+        std::vector<std::pair<std::string, bool>> writes;  // key, is_put
+        for (uint64_t n = rng_.Range(0, 3); n > 0; --n) {
+            const std::string key = RandomKey();
+            const bool is_put = rng_.Chance(2, 3);
+            if (std::none_of(writes.begin(), writes.end(), [&](const auto& write) {
+                    return write.first == key;
+                })) {
+                writes.emplace_back(key, is_put);
+            }
+        }
+        return writes;
+    }
+
+    static std::vector<RequestOp> ToOps(const std::vector<std::pair<std::string, bool>>& writes) {
+        std::vector<RequestOp> ops;
+        for (const auto& [key, is_put] : writes) {
+            if (is_put) {
+                ops.push_back(RequestOp{PutRequest{.key = key, .value = "t" + key}});
+            } else {
+                ops.push_back(RequestOp{DeleteRangeRequest{.key = key}});
+            }
+        }
+        return ops;
     }
 
     // A txn guarded by one compare on a value; each branch writes distinct keys.
     void DoTxn() {
         const std::string guard = RandomKey();
         const std::string expected = "v" + std::to_string(rng_.Uniform(1000));
-        TxnRequest request{
-            .compare = {Compare{.target = CompareTarget::kValue, .key = guard, .value = expected}}};
-        std::vector<std::pair<std::string, bool>> success_ops;  // key, is_put
-        std::vector<std::pair<std::string, bool>> failure_ops;
-        for (auto* ops : {&success_ops, &failure_ops}) {
-            std::vector<std::string> used;
-            for (uint64_t n = rng_.Range(0, 3); n > 0; --n) {
-                const std::string key = RandomKey();
-                if (std::find(used.begin(), used.end(), key) != used.end()) {
-                    continue;
-                }
-                used.push_back(key);
-                ops->emplace_back(key, rng_.Chance(2, 3));
-            }
-        }
-        auto to_request = [&](const auto& ops, std::vector<RequestOp>* out) {
-            for (const auto& [key, is_put] : ops) {
-                if (is_put) {
-                    out->push_back(RequestOp{PutRequest{.key = key, .value = "t" + key}});
-                } else {
-                    out->push_back(RequestOp{DeleteRangeRequest{.key = key}});
-                }
-            }
-        };
-        to_request(success_ops, &request.success);
-        to_request(failure_ops, &request.failure);
-        auto result = store_->ApplyTxn(Next(), request);
+        const auto success = RandomWrites();
+        const auto failure = RandomWrites();
+        const TxnRequest request{
+            .compare = {Compare{.target = CompareTarget::kValue, .key = guard, .value = expected}},
+            .success = ToOps(success),
+            .failure = ToOps(failure)};
+        auto result = store_->ApplyTxn(Append(request), request);
         ASSERT_TRUE(result.response.ok()) << result.response.status();
         const std::optional<KeyValue> guard_kv = model_.Visible(guard, model_.current());
         const bool succeeded = guard_kv.has_value() && guard_kv->value == expected;
         EXPECT_EQ(result.response->succeeded, succeeded);
-        for (const auto& [key, is_put] : succeeded ? success_ops : failure_ops) {
+        for (const auto& [key, is_put] : succeeded ? success : failure) {
             if (is_put) {
                 model_.Put(key, "t" + key);
             } else {
@@ -272,14 +356,33 @@ private:
         if (revision.is_none()) {
             return;
         }
-        auto result = store_->ApplyCompaction(Next(), {.revision = revision});
+        const CompactionRequest request{.revision = revision};
+        auto result = store_->ApplyCompaction(Append(request), request);
         EXPECT_EQ(result.response.status(), model_.Compact(revision));
     }
 
-    void DoReopen() {
-        store_.reset();
-        store_ = *MvccStore::Open(dir_.Sub("db"), {});
-        ASSERT_EQ(store_->applied_index(), Index(index_));
+    // Flush, reopen cleanly, or crash and replay the lost tail of the log.
+    void DoDurability() {
+        const uint64_t choice = rng_.Uniform(3);
+        if (choice == 0) {
+            ASSERT_TRUE(store_->Flush().ok());
+            flushed_ = store_->applied_index();
+            return;
+        }
+        if (choice == 1) {
+            ASSERT_TRUE(store_->Flush().ok());
+            flushed_ = store_->applied_index();
+        }
+        Open();
+        const Index recovered = store_->applied_index();
+        ASSERT_GE(recovered, flushed_);
+        ASSERT_LE(recovered.value(), log_.size());
+        store_->CheckInvariants();
+        for (uint64_t i = 1; i <= log_.size(); ++i) {
+            const ApplyOutcome expected =
+                i <= recovered.value() ? ApplyOutcome::kAlreadyApplied : ApplyOutcome::kApplied;
+            ASSERT_EQ(ApplyEntry(*store_, ApplyContext{Index(i)}, log_[i - 1]), expected);
+        }
     }
 
     void DoRange() {
@@ -304,11 +407,26 @@ private:
         EXPECT_EQ(actual->kvs, *expected) << "range at revision " << revision;
     }
 
+    void DoHistory() {
+        HistoryRequest request{.start_revision =
+                                   Revision(rng_.Range(1, model_.current().value() + 1))};
+        const KeyRange range = RandomRange(&request.key, &request.range_end);
+        auto actual = store_->History(request);
+        auto expected = model_.History(range, request.start_revision);
+        ASSERT_EQ(actual.status(), expected.status()) << "from " << request.start_revision;
+        if (expected.ok()) {
+            EXPECT_EQ(actual->events, *expected) << "history from " << request.start_revision;
+        }
+    }
+
     testing::ScratchDir dir_;
     base::Rng rng_;
     std::unique_ptr<MvccStore> store_;
     Model model_;
-    uint64_t index_ = 0;
+    // The "Raft log": entry i is log_[i - 1].
+    std::vector<Entry> log_;
+    // The applied index at the last Flush: a crash never loses what it made durable.
+    Index flushed_;
 };
 
 std::vector<uint64_t> Seeds() {

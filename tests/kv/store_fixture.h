@@ -4,11 +4,32 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "kv/mvcc_store.h"
+
+namespace keel::kv {
+
+// Readable gtest output for the store's value types.
+inline void PrintTo(const KeyValue& kv, std::ostream* os) {
+    *os << "{key=" << ::testing::PrintToString(kv.key)
+        << " value=" << ::testing::PrintToString(kv.value) << " create=" << kv.create_revision
+        << " mod=" << kv.mod_revision << " ver=" << kv.version << " lease=" << kv.lease << "}";
+}
+
+inline void PrintTo(const Event& event, std::ostream* os) {
+    *os << (event.type == EventType::kPut ? "PUT " : "DELETE ");
+    PrintTo(event.kv, os);
+    if (event.prev_kv.has_value()) {
+        *os << " prev=";
+        PrintTo(*event.prev_kv, os);
+    }
+}
+
+}  // namespace keel::kv
 
 namespace keel::kv::testing {
 
