@@ -48,6 +48,7 @@ enum class TimerKind : uint8_t {
     kWorkload = 0,
     kFault = 1,
     kLiveness = 2,
+    kLeaderCrash = 3,
 };
 
 struct ClusterOptions {
@@ -114,6 +115,12 @@ public:
     const raft::ConfState& conf_state(NodeId id) const;
     const StateMachine& state(NodeId id) const;
     raft::Role role(NodeId id) const;
+    Term term(NodeId id) const;
+
+    // Called whenever a node becomes leader (the fault schedule's leader churn listens).
+    void SetLeaderObserver(std::function<void(NodeId, Term)> observer) {
+        leader_observer_ = std::move(observer);
+    }
 
     // Adds a line to the trace (the fault schedule and the simulator narrate through it).
     void Note(std::string line) { TraceLine(std::move(line)); }
@@ -190,6 +197,7 @@ private:
     Trace trace_;
     ClusterStats stats_;
     uint64_t read_sequence_ = 0;
+    std::function<void(NodeId, Term)> leader_observer_;
 
     ViolationLog violations_;
     ElectionSafetyChecker election_{&violations_};

@@ -134,6 +134,11 @@ raft::Role Cluster::role(NodeId id) const {
     return n.raw == nullptr ? raft::Role::kFollower : n.raw->role();
 }
 
+Term Cluster::term(NodeId id) const {
+    const Node& n = node(id);
+    return n.raw == nullptr ? Term::None() : n.raw->term();
+}
+
 Cluster::Node& Cluster::node(NodeId id) {
     KEEL_ASSERT_MSG(id.value() >= 1 && id.value() <= nodes_.size(), "no node %d", id.value());
     return *nodes_[id.value() - 1];

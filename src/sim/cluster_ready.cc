@@ -88,6 +88,9 @@ void Cluster::ObserveRole(Node& n, const raft::Ready& ready) {
     if (ready.soft_state->role == raft::Role::kLeader) {
         election_.ObserveLeader(n.id, term);
         completeness_.ObserveNewLeader(n.id, term);
+        if (leader_observer_) {
+            leader_observer_(n.id, term);
+        }
     }
 }
 

@@ -6,10 +6,40 @@
 #include "sim/partition.h"
 
 namespace keel::sim {
+namespace {
+
+// A churned leader crashes within this many ticks of its election.
+constexpr uint64_t kChurnDelayTicksMax = 3;
+
+}  // namespace
 
 FaultSchedule::FaultSchedule(const SwarmOptions& swarm, Cluster* cluster, base::Rng rng)
     : swarm_(swarm), cluster_(cluster), rng_(rng) {
     KEEL_ASSERT(cluster_ != nullptr);
+    cluster_->SetLeaderObserver([this](NodeId id, Term term) { OnNewLeader(id, term); });
+}
+
+// Leader churn: at most one pending crash at a time, a few ticks after the election.
+void FaultSchedule::OnNewLeader(NodeId id, Term term) {
+    if (healed_ || !swarm_.crashes || !churn_node_.is_none()
+        || !rng_.Chance(swarm_.leader_churn_per_mille, 1000)) {
+        return;
+    }
+    churn_node_ = id;
+    churn_term_ = term;
+    cluster_->ScheduleTimer(rng_.Range(0, kChurnDelayTicksMax * kTickPeriodUs),
+                            TimerKind::kLeaderCrash);
+}
+
+void FaultSchedule::OnLeaderCrashTimer() {
+    const NodeId id = churn_node_;
+    churn_node_ = NodeId::None();
+    if (healed_ || id.is_none() || !cluster_->IsUp(id) || cluster_->role(id) != raft::Role::kLeader
+        || cluster_->term(id) != churn_term_) {
+        return;
+    }
+    cluster_->Note(absl::StrFormat("leader churn: node %d", id.value()));
+    cluster_->Crash(id);
 }
 
 void FaultSchedule::OnTimer() {
@@ -46,11 +76,18 @@ void FaultSchedule::Partition() {
 // one fault interval.
 void FaultSchedule::CrashOrRestart() {
     const std::vector<NodeId>& ids = cluster_->node_ids();
+    std::vector<NodeId> down;
+    for (NodeId id : ids) {
+        if (!cluster_->IsUp(id)) {
+            down.push_back(id);
+        }
+    }
+    // Keep a majority up most of the time: with half or more down, restart one instead.
     const NodeId id = ids[rng_.Uniform(ids.size())];
-    if (cluster_->IsUp(id)) {
+    if (cluster_->IsUp(id) && 2 * (down.size() + 1) <= ids.size()) {
         cluster_->Crash(id);
-    } else {
-        cluster_->Restart(id);
+    } else if (!down.empty()) {
+        cluster_->Restart(down[rng_.Uniform(down.size())]);
     }
 }
 

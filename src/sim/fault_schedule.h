@@ -1,7 +1,8 @@
 // FaultSchedule: the faults of a simulated run. On each of its timers it may inject or
 // repair one fault, drawn from the classes the seed switched on: partition the network
 // (majority/minority, bridge, one-way, isolated leader) or heal it, crash a node or restart a
-// crashed one. Message loss, duplication and delay are the Network's own, per message.
+// crashed one. With leader churn on, a newly elected leader may also crash within a few ticks.
+// Message loss, duplication and delay are the Network's own, per message.
 //
 // HealAll() ends the safety phase: the network heals and calms down (no loss, no
 // duplication) and every crashed node restarts, so a correct Raft must make progress.
@@ -24,6 +25,9 @@ public:
     // Maybe injects or repairs one fault, then schedules the next timer (unless healed).
     void OnTimer();
 
+    // Crashes the leader that OnNewLeader() picked, if it still leads the same term.
+    void OnLeaderCrashTimer();
+
     void HealAll();
 
     uint64_t partitions() const { return partitions_; }
@@ -31,12 +35,15 @@ public:
 private:
     void Partition();
     void CrashOrRestart();
+    void OnNewLeader(NodeId id, Term term);
 
     const SwarmOptions& swarm_;
     Cluster* cluster_;
     base::Rng rng_;
     bool healed_ = false;
     uint64_t partitions_ = 0;
+    NodeId churn_node_;  // the leader a kLeaderCrash timer will crash
+    Term churn_term_;
 };
 
 }  // namespace keel::sim

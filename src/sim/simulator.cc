@@ -15,8 +15,8 @@
 namespace keel::sim {
 namespace {
 
-// The liveness phase checks for progress every few ticks and re-proposes its marker when a
-// proposal has not committed after this many checks (its leader may have been deposed).
+// The liveness phase checks for progress every few ticks and proposes a new marker when the
+// last one has not led to progress after this many checks (its leader may have been deposed).
 constexpr uint64_t kLivenessProbeTicks = 5;
 constexpr int kMarkerProbesMax = 10;
 
@@ -48,31 +48,34 @@ bool AppliedByMajority(const Cluster& cluster, const std::vector<NodeId>& voters
     return voters.empty() || applied > voters.size() / 2;
 }
 
-// The liveness phase's probe: a marker proposal that must commit on a quorum.
+// The liveness phase's probe. Progress means new commits: a quorum of the leader's
+// configuration (both halves of a joint one) applies an index beyond the highest commit
+// known when the network healed. The probe keeps a marker proposal in the log so that
+// there is always something new to commit, and finishes explicit joint changes as an
+// operator would (raw_node.h, kJointExplicit).
 class LivenessProbe {
 public:
-    explicit LivenessProbe(Cluster* cluster) : cluster_(cluster) {}
+    LivenessProbe(Cluster* cluster, Index committed_at_heal)
+        : cluster_(cluster), target_(committed_at_heal.Next()) {}
 
-    // True once a marker proposed in this phase is applied by a quorum of the leader's
-    // configuration. Otherwise (re-)proposes a marker when there is a leader.
+    // True once the cluster made progress; otherwise nudges it and returns false.
     bool Progressed() {
         const NodeId leader = cluster_->Leader();
         if (leader.is_none()) {
             return false;
         }
-        if (!marker_.empty() && cluster_->IsAcknowledged(marker_)) {
-            const raft::ConfState& conf = cluster_->conf_state(leader);
-            if (AppliedByMajority(*cluster_, conf.voters, index_)
-                && AppliedByMajority(*cluster_, conf.voters_outgoing, index_)) {
-                return true;
-            }
+        const raft::ConfState& conf = cluster_->conf_state(leader);
+        if (AppliedByMajority(*cluster_, conf.voters, target_)
+            && AppliedByMajority(*cluster_, conf.voters_outgoing, target_)) {
+            return true;
+        }
+        if (!conf.voters_outgoing.empty() && !conf.auto_leave) {
+            (void)cluster_->ProposeConfChange(leader, raft::ConfChange{});
         }
         if (marker_.empty() || ++probes_ > kMarkerProbesMax) {
             const std::string payload = absl::StrCat("live", ++sequence_);
-            const raft::ProposeResult result = cluster_->Propose(leader, payload);
-            if (result.ok()) {
+            if (cluster_->Propose(leader, payload).ok()) {
                 marker_ = payload;
-                index_ = result.index;
                 probes_ = 0;
             }
         }
@@ -81,8 +84,8 @@ public:
 
 private:
     Cluster* cluster_;
+    Index target_;
     std::string marker_;
-    Index index_;
     int probes_ = 0;
     uint64_t sequence_ = 0;
 };
@@ -92,6 +95,8 @@ void Dispatch(std::optional<TimerKind> timer, Workload& workload, FaultSchedule&
         workload.OnTimer();
     } else if (timer == TimerKind::kFault) {
         faults.OnTimer();
+    } else if (timer == TimerKind::kLeaderCrash) {
+        faults.OnLeaderCrashTimer();
     }
 }
 
@@ -105,7 +110,7 @@ bool RunLiveness(const SimulatorOptions& options,
     workload.Calm();
     const uint64_t start_us = cluster.now_us();
     const uint64_t deadline_us = start_us + options.liveness_ticks_max * kTickPeriodUs;
-    LivenessProbe probe(&cluster);
+    LivenessProbe probe(&cluster, cluster.committed_index());
     cluster.ScheduleTimer(kLivenessProbeTicks * kTickPeriodUs, TimerKind::kLiveness);
     while (cluster.violations().empty() && !cluster.idle() && cluster.now_us() <= deadline_us) {
         const std::optional<TimerKind> timer = cluster.Step();

@@ -3,8 +3,8 @@
 // A run has two phases. The safety phase pops `steps` events while the workload issues
 // client operations and the fault schedule injects faults; every checker runs after every
 // step. The liveness phase then heals the network, restarts every crashed node and requires,
-// within `liveness_ticks_max` ticks, a leader that commits a new proposal on a quorum of its
-// configuration; failing that is a violation too. Everything random comes from the seed, so
+// within `liveness_ticks_max` ticks, a leader whose configuration's quorum applies an index
+// beyond the highest commit known at healing; failing that is a violation too. Everything random comes from the seed, so
 // a run is reproducible byte for byte: RunResult::trace_hash identifies its trace.
 //
 // Stateless functions; each run owns everything it uses. Single-threaded.
