@@ -274,6 +274,55 @@ ApplyOutcome MvccStore::ApplyNoop(ApplyContext ctx) {
         .outcome;
 }
 
+ApplyResult<WriteResponse> MvccStore::Apply(ApplyContext ctx, const WriteRequest& request) {
+    const auto apply_typed = [&](const auto& typed) {
+        using Request = std::decay_t<decltype(typed)>;
+        if constexpr (std::is_same_v<Request, PutRequest>) {
+            return ApplyPut(ctx, typed);
+        } else if constexpr (std::is_same_v<Request, DeleteRangeRequest>) {
+            return ApplyDeleteRange(ctx, typed);
+        } else if constexpr (std::is_same_v<Request, TxnRequest>) {
+            return ApplyTxn(ctx, typed);
+        } else if constexpr (std::is_same_v<Request, CompactionRequest>) {
+            return ApplyCompaction(ctx, typed);
+        } else if constexpr (std::is_same_v<Request, LeaseGrantRequest>) {
+            return ApplyLeaseGrant(ctx, typed);
+        } else if constexpr (std::is_same_v<Request, LeaseRevokeRequest>) {
+            return ApplyLeaseRevoke(ctx, typed);
+        } else {
+            static_assert(std::is_same_v<Request, LeaseCheckpointRequest>);
+            return ApplyLeaseCheckpoint(ctx, typed);
+        }
+    };
+    return std::visit(
+        [&](const auto& typed) {
+            auto result = apply_typed(typed);
+            ApplyResult<WriteResponse> out;
+            out.outcome = result.outcome;
+            out.events = std::move(result.events);
+            if (result.response.ok()) {
+                out.response = WriteResponse(*std::move(result.response));
+            } else {
+                out.response = result.response.status();
+            }
+            return out;
+        },
+        request);
+}
+
+absl::StatusOr<TxnResponse> MvccStore::ReadTxn(const TxnRequest& request) const {
+    if (!IsReadOnly(request)) {
+        return absl::InvalidArgumentError("keel: a read-only txn may not put or delete");
+    }
+    KEEL_RETURN_IF_ERROR(ValidateTxn(request, options_.txn_ops_max));
+    // A write transaction that is never committed: the reads are the same code as at apply.
+    WriteTxn txn(db_.get(), meta_.revision, meta_.compacted_revision);
+    KEEL_ASSIGN_OR_RETURN(TxnResponse response, ExecuteTxn(txn, request));
+    KEEL_ASSERT(!txn.changed());
+    SetTxnHeaders(meta_.revision, &response);
+    return response;
+}
+
 absl::StatusOr<RangeResponse> MvccStore::Range(const RangeRequest& request) const {
     const StateReader reader(db_.get(), nullptr);
     KEEL_ASSIGN_OR_RETURN(RangeResponse response,

@@ -124,9 +124,14 @@ public:
     // Records that an entry with no effect on the store (an empty or configuration entry)
     // was applied, so that replay need not revisit it.
     ApplyOutcome ApplyNoop(ApplyContext ctx);
+    // Dispatches to the Apply* above; the response holds the matching WriteResponse.
+    ApplyResult<WriteResponse> Apply(ApplyContext ctx, const WriteRequest& request);
 
     // ---- Reads of the applied state. ----
     absl::StatusOr<RangeResponse> Range(const RangeRequest& request) const;
+    // A txn that writes nothing on any path, answered without an entry (etcd serves these
+    // locally too). Errors: InvalidArgument if any branch could write; as ApplyTxn otherwise.
+    absl::StatusOr<TxnResponse> ReadTxn(const TxnRequest& request) const;
     // Errors: LeaseNotFoundError().
     absl::StatusOr<LeaseTimeToLiveResponse> LeaseTimeToLive(
         const LeaseTimeToLiveRequest& request) const;

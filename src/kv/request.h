@@ -162,4 +162,13 @@ struct HistoryRequest {
     size_t events_max = 0;
 };
 
+// Every request that travels as a Raft entry, for MvccStore::Apply.
+using WriteRequest = std::variant<PutRequest,
+                                  DeleteRangeRequest,
+                                  TxnRequest,
+                                  CompactionRequest,
+                                  LeaseGrantRequest,
+                                  LeaseRevokeRequest,
+                                  LeaseCheckpointRequest>;
+
 }  // namespace keel::kv

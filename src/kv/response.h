@@ -116,4 +116,13 @@ struct HashKvResponse {
     Revision hash_revision;
 };
 
+// The response to each WriteRequest alternative, in the same order.
+using WriteResponse = std::variant<PutResponse,
+                                   DeleteRangeResponse,
+                                   TxnResponse,
+                                   CompactionResponse,
+                                   LeaseGrantResponse,
+                                   LeaseRevokeResponse,
+                                   LeaseCheckpointResponse>;
+
 }  // namespace keel::kv

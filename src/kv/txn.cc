@@ -153,6 +153,22 @@ absl::Status ValidateTxn(const TxnRequest& request, size_t ops_max) {
     return CollectTxnWrites(request, ops_max, 1).status();
 }
 
+bool IsReadOnly(const TxnRequest& request) {
+    for (const auto* ops : {&request.success, &request.failure}) {
+        for (const RequestOp& op : *ops) {
+            if (std::holds_alternative<PutRequest>(op.request)
+                || std::holds_alternative<DeleteRangeRequest>(op.request)) {
+                return false;
+            }
+            const auto* nested = std::get_if<TxnRequest>(&op.request);
+            if (nested != nullptr && !IsReadOnly(*nested)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 bool CompareHolds(const Compare& compare, const KeyValue& kv) {
     switch (compare.target) {
         case CompareTarget::kVersion:

@@ -24,6 +24,9 @@ namespace keel::kv {
 //     branches of sibling nested txns: it takes the union of each nested txn's branches.
 absl::Status ValidateTxn(const TxnRequest& request, size_t ops_max);
 
+// True if no branch of the txn, at any depth, contains a Put or a DeleteRange.
+bool IsReadOnly(const TxnRequest& request);
+
 // True if `kv` satisfies `compare` (the key range is the caller's business).
 bool CompareHolds(const Compare& compare, const KeyValue& kv);
 

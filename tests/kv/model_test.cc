@@ -175,24 +175,7 @@ private:
 };
 
 // An entry of the test's "Raft log", kept so that a crash's lost tail can be replayed.
-using Entry = std::variant<PutRequest, DeleteRangeRequest, TxnRequest, CompactionRequest>;
-
-ApplyOutcome ApplyEntry(MvccStore& store, ApplyContext ctx, const Entry& entry) {
-    return std::visit(
-        [&](const auto& request) {
-            using Request = std::decay_t<decltype(request)>;
-            if constexpr (std::is_same_v<Request, PutRequest>) {
-                return store.ApplyPut(ctx, request).outcome;
-            } else if constexpr (std::is_same_v<Request, DeleteRangeRequest>) {
-                return store.ApplyDeleteRange(ctx, request).outcome;
-            } else if constexpr (std::is_same_v<Request, TxnRequest>) {
-                return store.ApplyTxn(ctx, request).outcome;
-            } else {
-                return store.ApplyCompaction(ctx, request).outcome;
-            }
-        },
-        entry);
-}
+using Entry = WriteRequest;
 
 class ModelTest {
 public:
@@ -381,7 +364,7 @@ private:
         for (uint64_t i = 1; i <= log_.size(); ++i) {
             const ApplyOutcome expected =
                 i <= recovered.value() ? ApplyOutcome::kAlreadyApplied : ApplyOutcome::kApplied;
-            ASSERT_EQ(ApplyEntry(*store_, ApplyContext{Index(i)}, log_[i - 1]), expected);
+            ASSERT_EQ(store_->Apply(ApplyContext{Index(i)}, log_[i - 1]).outcome, expected);
         }
     }
 

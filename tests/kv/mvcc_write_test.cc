@@ -160,6 +160,30 @@ TEST_F(MvccApply, ReplayingAnAppliedIndexIsANoop) {
     EXPECT_EQ(store_->revision(), Revision(2));
 }
 
+TEST_F(MvccApply, DispatchesEveryWriteRequest) {
+    auto grant = store_->Apply(Next(), LeaseGrantRequest{.ttl = 5});
+    ASSERT_TRUE(grant.response.ok());
+    const LeaseId lease = std::get<LeaseGrantResponse>(*grant.response).id;
+    auto put = store_->Apply(Next(), PutRequest{.key = "a", .value = "1", .lease = lease});
+    ASSERT_TRUE(put.response.ok());
+    EXPECT_EQ(std::get<PutResponse>(*put.response).header.revision, Revision(2));
+    EXPECT_EQ(put.events.size(), 1u);
+    auto txn = store_->Apply(Next(), TxnRequest{.success = {RequestOp{PutRequest{.key = "b"}}}});
+    EXPECT_TRUE(std::get<TxnResponse>(*txn.response).succeeded);
+    auto checkpoint = store_->Apply(
+        Next(), LeaseCheckpointRequest{.checkpoints = {{.id = lease, .remaining_ttl = 3}}});
+    EXPECT_TRUE(std::holds_alternative<LeaseCheckpointResponse>(*checkpoint.response));
+    auto revoke = store_->Apply(Next(), LeaseRevokeRequest{.id = lease});
+    EXPECT_EQ(revoke.events.size(), 1u);
+    auto del = store_->Apply(Next(), DeleteRangeRequest{.key = "b"});
+    EXPECT_EQ(std::get<DeleteRangeResponse>(*del.response).deleted, 1);
+    auto compact = store_->Apply(Next(), CompactionRequest{.revision = Revision(9)});
+    EXPECT_TRUE(IsFutureRevision(compact.response.status()));
+    auto replay = store_->Apply(ApplyContext{Index(1)}, PutRequest{.key = "c"});
+    EXPECT_EQ(replay.outcome, ApplyOutcome::kAlreadyApplied);
+    EXPECT_EQ(store_->applied_index(), Index(7));
+}
+
 TEST(MvccApplyDeathTest, IndexZeroIsABug) {
     // RocksDB runs background threads; re-executing the binary keeps the child sane.
     GTEST_FLAG_SET(death_test_style, "threadsafe");

@@ -210,6 +210,26 @@ TEST_F(MvccTxn, DuplicateKeyIsRejected) {
     EXPECT_TRUE(Get({.key = "a"}).kvs.empty());
 }
 
+TEST_F(MvccTxn, ReadTxnAnswersWithoutAnEntry) {
+    Put("a", "1");
+    const TxnRequest request{
+        .compare = {ValueIs("a", "1")},
+        .success = {GetOp("a"), RequestOp{TxnRequest{.success = {GetOp("b")}}}},
+        .failure = {GetOp("b")}};
+    auto response = store_->ReadTxn(request);
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_TRUE(response->succeeded);
+    EXPECT_EQ(response->header.revision, Revision(2));
+    EXPECT_EQ(std::get<RangeResponse>(response->responses[0].response).kvs.at(0).value, "1");
+    EXPECT_EQ(store_->applied_index(), Index(1));
+    const TxnRequest nested_write{.success = {RequestOp{TxnRequest{.failure = {PutOp("b", "1")}}}}};
+    EXPECT_FALSE(IsReadOnly(nested_write));
+    EXPECT_EQ(store_->ReadTxn(nested_write).status().code(), absl::StatusCode::kInvalidArgument);
+    const auto compacted = store_->ReadTxn(
+        {.success = {RequestOp{RangeRequest{.key = "a", .revision = Revision(5)}}}});
+    EXPECT_TRUE(IsFutureRevision(compacted.status()));
+}
+
 TEST(TxnValidate, DuplicateRules) {
     constexpr size_t kOps = kTxnOpsMaxDefault;
     // Overlapping deletes are fine; so is the same key in the two branches.
