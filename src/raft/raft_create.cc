@@ -1,5 +1,7 @@
 // Raft::Create: validation of the configuration and of the state restored from disk.
 
+#include <algorithm>
+
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
@@ -73,8 +75,13 @@ absl::Status ValidateLog(const Restored& restored, const SnapshotMeta& snap) {
     if (restored.hard_state.term < prev_term) {
         return absl::DataLossError("restored state: term below the last log entry's term");
     }
-    if (restored.applied > std::max(restored.hard_state.commit, snap.index)) {
-        return absl::InvalidArgumentError("restored state: applied beyond commit");
+    // The commit index is persisted lazily (no fsync of its own), so it may lag what the
+    // application applied; but applied entries were durable before they were applied.
+    if (restored.applied > last) {
+        return absl::DataLossError(
+            absl::StrFormat("restored state: applied %d beyond last log index %d",
+                            restored.applied.value(),
+                            last.value()));
     }
     return absl::OkStatus();
 }
@@ -121,8 +128,9 @@ absl::StatusOr<std::unique_ptr<Raft>> Raft::Create(const Config& config, Restore
     if (absl::Status s = ValidateLog(restored, snap); !s.ok()) {
         return s;
     }
-    // Everything in the snapshot is committed and applied by construction.
-    const Index commit = std::max(restored.hard_state.commit, snap.index);
+    // Everything in the snapshot is committed and applied by construction, and so is
+    // everything the application applied.
+    const Index commit = std::max({restored.hard_state.commit, snap.index, restored.applied});
     const Index applied = std::max(restored.applied, snap.index);
     KEEL_ASSIGN_OR_RETURN(ConfState conf, RestoredConf(restored, snap, applied));
 

@@ -3,6 +3,7 @@
 // KEEL_REWRITE=1 (or --rewrite) to regenerate the traces, then review the diff.
 
 #include <filesystem>
+#include <map>
 
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
@@ -108,85 +109,165 @@ std::string Applied(const EnvNode& n) {
     return out.empty() ? "none\n" : out;
 }
 
-// Runs one command of the scenario language against `env`; returns what to print.
-std::string RunCommand(InteractionEnv& env, const TestCase& t) {
-    const std::string& cmd = t.command;
-    std::string result;
-    if (cmd == "add-nodes") {
-        std::optional<ConfState> conf;
-        if (t.Find("voters") != nullptr) {
-            conf = ConfState{.voters = ListArg(t, "voters"), .learners = ListArg(t, "learners")};
-        }
-        env.AddNodes(static_cast<int>(FirstId(t).value()), ConfigFromArgs(t), conf);
-    } else if (cmd == "campaign") {
-        env.node(FirstId(t)).raw->Campaign();
-    } else if (cmd == "tick") {
-        env.Tick(FirstId(t), static_cast<int>(ParseU64(t, t.Get("n", "1"))));
-    } else if (cmd == "tick-election") {
-        EnvNode& n = env.node(FirstId(t));
-        env.Tick(FirstId(t), 2 * n.config.election_timeout_ticks);
-    } else if (cmd == "tick-heartbeat") {
-        EnvNode& n = env.node(FirstId(t));
-        env.Tick(FirstId(t), n.config.heartbeat_interval_ticks);
-    } else if (cmd == "propose") {
-        const std::vector<std::string> words = t.Positional();
-        result = FormatResult(env.node(FirstId(t)).raw->Propose(words.size() > 1 ? words[1] : ""));
-    } else if (cmd == "propose-conf-change") {
-        std::optional<ConfChange> change = ParseConfChange(t);
-        if (change.has_value()) {
-            result = FormatResult(env.node(FirstId(t)).raw->ProposeConfChange(*change));
-        }
-    } else if (cmd == "process-ready") {
-        for (NodeId id : ParseIds(t, t.Positional())) {
-            env.ProcessReady(id);
-        }
-    } else if (cmd == "deliver-msgs") {
-        env.DeliverMsgs(ParseIds(t, t.Positional()));
-    } else if (cmd == "drop-msgs") {
-        const size_t dropped = env.DropMsgs(NodeId(ParseU64(t, t.Get("from", "0"))),
-                                            NodeId(ParseU64(t, t.Get("to", "0"))));
-        result = absl::StrCat("dropped ", dropped);
-    } else if (cmd == "stabilize") {
-        env.Stabilize(ParseIds(t, t.Positional()));
-    } else if (cmd == "cut") {
-        const std::vector<NodeId> ids = ParseIds(t, t.Positional());
-        env.Cut(ids.at(0), ids.at(1));
-    } else if (cmd == "isolate") {
-        env.Isolate(FirstId(t));
-    } else if (cmd == "heal") {
-        env.Heal();
-    } else if (cmd == "restart") {
-        env.Restart(FirstId(t));
-    } else if (cmd == "status") {
-        for (NodeId id : ParseIds(t, t.Positional())) {
-            result += env.Status(id);
-        }
-    } else if (cmd == "raft-log") {
-        result = env.RaftLog(FirstId(t));
-    } else if (cmd == "applied") {
-        result = Applied(env.node(FirstId(t)));
-    } else if (cmd == "compact") {
-        const Index index(ParseU64(t, t.Positional().at(1)));
-        const absl::Status s = env.Compact(FirstId(t), index);
-        result = s.ok() ? "ok" : s.ToString();
-    } else if (cmd == "transfer-leadership") {
-        env.node(FirstId(t)).raw->TransferLeadership(NodeId(ParseU64(t, t.Get("to", "0"))));
-    } else if (cmd == "read-index") {
-        env.node(FirstId(t)).raw->ReadIndex(t.Positional().at(1));
-    } else if (cmd == "report-unreachable") {
-        env.node(FirstId(t)).raw->ReportUnreachable(NodeId(ParseU64(t, t.Positional().at(1))));
-    } else if (cmd == "report-snapshot") {
-        const SnapshotStatus status =
-            Flag(t, "failed", false) ? SnapshotStatus::kFailed : SnapshotStatus::kFinished;
-        env.node(FirstId(t)).raw->ReportSnapshot(NodeId(ParseU64(t, t.Positional().at(1))), status);
-    } else if (cmd == "log-level") {
-        const std::string level = t.Positional().at(0);
-        env.set_log_level(level == "debug"  ? InteractionEnv::LogLevel::kDebug
-                          : level == "none" ? InteractionEnv::LogLevel::kNone
-                                            : InteractionEnv::LogLevel::kInfo);
-    } else {
-        ADD_FAILURE() << t.Where() << ": unknown command " << cmd;
+using Handler = std::string (*)(InteractionEnv&, const TestCase&);
+
+std::string AddNodes(InteractionEnv& env, const TestCase& t) {
+    std::optional<ConfState> conf;
+    if (t.Find("voters") != nullptr) {
+        conf = ConfState{.voters = ListArg(t, "voters"), .learners = ListArg(t, "learners")};
     }
+    env.AddNodes(static_cast<int>(FirstId(t).value()), ConfigFromArgs(t), conf);
+    return "";
+}
+
+std::string Propose(InteractionEnv& env, const TestCase& t) {
+    const std::vector<std::string> words = t.Positional();
+    return FormatResult(env.node(FirstId(t)).raw->Propose(words.size() > 1 ? words[1] : ""));
+}
+
+std::string ProposeConfChange(InteractionEnv& env, const TestCase& t) {
+    std::optional<ConfChange> change = ParseConfChange(t);
+    return change.has_value() ? FormatResult(env.node(FirstId(t)).raw->ProposeConfChange(*change))
+                              : "";
+}
+
+std::string Compact(InteractionEnv& env, const TestCase& t) {
+    const absl::Status s = env.Compact(FirstId(t), Index(ParseU64(t, t.Positional().at(1))));
+    return s.ok() ? "ok" : s.ToString();
+}
+
+std::string Status(InteractionEnv& env, const TestCase& t) {
+    std::string out;
+    for (NodeId id : ParseIds(t, t.Positional())) {
+        out += env.Status(id);
+    }
+    return out;
+}
+
+std::string ReportSnapshot(InteractionEnv& env, const TestCase& t) {
+    const SnapshotStatus status =
+        Flag(t, "failed", false) ? SnapshotStatus::kFailed : SnapshotStatus::kFinished;
+    env.node(FirstId(t)).raw->ReportSnapshot(NodeId(ParseU64(t, t.Positional().at(1))), status);
+    return "";
+}
+
+std::string LogLevel(InteractionEnv& env, const TestCase& t) {
+    const std::string level = t.Positional().at(0);
+    env.set_log_level(level == "debug"  ? InteractionEnv::LogLevel::kDebug
+                      : level == "none" ? InteractionEnv::LogLevel::kNone
+                                        : InteractionEnv::LogLevel::kInfo);
+    return "";
+}
+
+// The scenario language: one handler per command.
+const std::map<std::string, Handler>& Handlers() {
+    static const auto* handlers = new std::map<std::string, Handler>{
+        {"add-nodes", AddNodes},
+        {"campaign",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.node(FirstId(t)).raw->Campaign();
+             return std::string();
+         }},
+        {"tick",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.Tick(FirstId(t), static_cast<int>(ParseU64(t, t.Get("n", "1"))));
+             return std::string();
+         }},
+        {"tick-election",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.Tick(FirstId(t), 2 * env.node(FirstId(t)).config.election_timeout_ticks);
+             return std::string();
+         }},
+        {"tick-heartbeat",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.Tick(FirstId(t), env.node(FirstId(t)).config.heartbeat_interval_ticks);
+             return std::string();
+         }},
+        {"propose", Propose},
+        {"propose-conf-change", ProposeConfChange},
+        {"process-ready",
+         [](InteractionEnv& env, const TestCase& t) {
+             for (NodeId id : ParseIds(t, t.Positional())) {
+                 env.ProcessReady(id);
+             }
+             return std::string();
+         }},
+        {"deliver-msgs",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.DeliverMsgs(ParseIds(t, t.Positional()));
+             return std::string();
+         }},
+        {"drop-msgs",
+         [](InteractionEnv& env, const TestCase& t) {
+             return absl::StrCat("dropped ",
+                                 env.DropMsgs(NodeId(ParseU64(t, t.Get("from", "0"))),
+                                              NodeId(ParseU64(t, t.Get("to", "0")))));
+         }},
+        {"stabilize",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.Stabilize(ParseIds(t, t.Positional()));
+             return std::string();
+         }},
+        {"cut",
+         [](InteractionEnv& env, const TestCase& t) {
+             const std::vector<NodeId> ids = ParseIds(t, t.Positional());
+             env.Cut(ids.at(0), ids.at(1));
+             return std::string();
+         }},
+        {"isolate",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.Isolate(FirstId(t));
+             return std::string();
+         }},
+        {"heal",
+         [](InteractionEnv& env, const TestCase&) {
+             env.Heal();
+             return std::string();
+         }},
+        {"restart",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.Restart(FirstId(t));
+             return std::string();
+         }},
+        {"status", Status},
+        {"raft-log",
+         [](InteractionEnv& env, const TestCase& t) {
+             return env.RaftLog(FirstId(t));
+         }},
+        {"applied",
+         [](InteractionEnv& env, const TestCase& t) {
+             return Applied(env.node(FirstId(t)));
+         }},
+        {"compact", Compact},
+        {"transfer-leadership",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.node(FirstId(t)).raw->TransferLeadership(NodeId(ParseU64(t, t.Get("to", "0"))));
+             return std::string();
+         }},
+        {"read-index",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.node(FirstId(t)).raw->ReadIndex(t.Positional().at(1));
+             return std::string();
+         }},
+        {"report-unreachable",
+         [](InteractionEnv& env, const TestCase& t) {
+             env.node(FirstId(t)).raw->ReportUnreachable(NodeId(ParseU64(t, t.Positional().at(1))));
+             return std::string();
+         }},
+        {"report-snapshot", ReportSnapshot},
+        {"log-level", LogLevel},
+    };
+    return *handlers;
+}
+
+// Runs one command against `env`, checks every node's invariants, returns what to print.
+std::string RunCommand(InteractionEnv& env, const TestCase& t) {
+    auto it = Handlers().find(t.command);
+    if (it == Handlers().end()) {
+        ADD_FAILURE() << t.Where() << ": unknown command " << t.command;
+        return "";
+    }
+    const std::string result = it->second(env, t);
     for (NodeId id : env.ids()) {
         env.node(id).raw->CheckInvariants();
     }

@@ -108,6 +108,20 @@ TEST(RaftCreate, RestartReplaysAppliedConfChangesAndHandsOutTheRest) {
     EXPECT_FALSE(node->HasReady());
 }
 
+TEST(RaftCreate, CommitIndexCatchesUpWithApplied) {
+    // The commit index is written without an fsync of its own and may lag the application.
+    Restored restored = Bootstrap({1, 2, 3});
+    restored.hard_state = {.term = Term(1), .commit = Index(1)};
+    restored.entries = {E(1, 1), E(1, 2), E(1, 3)};
+    restored.applied = Index(3);
+    std::unique_ptr<RawNode> node = MustCreate(MakeConfig(1), restored);
+    ASSERT_NE(node, nullptr);
+    EXPECT_EQ(node->GetStatus().hard_state.commit, Index(3));
+    restored.applied = Index(4);  // applied entries the log does not have: the disk lied
+    EXPECT_EQ(RawNode::Create(MakeConfig(1), restored).status().code(),
+              absl::StatusCode::kDataLoss);
+}
+
 TEST(RaftStep, MalformedMessagesAreInvalidArgument) {
     std::unique_ptr<RawNode> node = MustCreate(MakeConfig(1), Bootstrap({1, 2, 3}));
     const Message good{.type = MessageType::kAppend,
