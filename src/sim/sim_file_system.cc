@@ -1,5 +1,6 @@
 #include "sim/sim_file_system.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include <absl/strings/match.h>
@@ -375,8 +376,9 @@ absl::Status SimFileSystem::ZeroRange(const std::string& path, uint64_t offset, 
         return absl::OutOfRangeError(absl::StrCat(path, ": range past the end"));
     }
     inode->data.replace(offset, size, size, '\0');
-    if (offset + size <= inode->durable.size()) {
-        inode->durable.replace(offset, size, size, '\0');
+    if (offset < inode->durable.size()) {
+        const uint64_t durable_size = std::min<uint64_t>(size, inode->durable.size() - offset);
+        inode->durable.replace(offset, durable_size, durable_size, '\0');
     }
     return absl::OkStatus();
 }

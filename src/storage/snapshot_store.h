@@ -42,7 +42,11 @@ struct SnapshotStoreOptions {
 };
 
 // Streams one snapshot to a temporary file. Finish() makes it durable and visible; a writer
-// destroyed before Finish() removes its temporary file.
+// destroyed before Finish() removes its temporary file. Created by SnapshotStore::Create; used
+// by one thread.
+//
+// Invariant: between calls, chunk_.size() < chunk_bytes_ (a full chunk is written at once).
+// Invariant: offset_ == header_and_meta_.size() + (chunk_bytes_ + 4) * (full chunks written).
 class SnapshotWriter {
 public:
     ~SnapshotWriter();
@@ -84,6 +88,10 @@ struct SnapshotFileInfo {
     std::string path;
 };
 
+// The snapshot directory. Owned by the node's storage; see the file comment for threading.
+//
+// Invariant: a file under a final name (`snap-*.snap`) was completely written and synced
+// before it was renamed to that name, and the rename was made durable (fsync dir).
 class SnapshotStore {
 public:
     // Opens (creating) the snapshot directory and removes half-written temporary files.
