@@ -48,7 +48,7 @@ enum class TimerKind : uint8_t {
     kWorkload = 0,
     kFault = 1,
     kLiveness = 2,
-    kLeaderCrash = 3,
+    kChurn = 3,
 };
 
 struct ClusterOptions {

@@ -10,6 +10,8 @@ namespace {
 
 // A churned leader crashes within this many ticks of its election.
 constexpr uint64_t kChurnDelayTicksMax = 3;
+// and restarts within this many ticks of the crash.
+constexpr uint64_t kChurnDownTicksMax = 20;
 
 }  // namespace
 
@@ -27,19 +29,31 @@ void FaultSchedule::OnNewLeader(NodeId id, Term term) {
     }
     churn_node_ = id;
     churn_term_ = term;
-    cluster_->ScheduleTimer(rng_.Range(0, kChurnDelayTicksMax * kTickPeriodUs),
-                            TimerKind::kLeaderCrash);
+    cluster_->ScheduleTimer(rng_.Range(0, kChurnDelayTicksMax * kTickPeriodUs), TimerKind::kChurn);
 }
 
-void FaultSchedule::OnLeaderCrashTimer() {
+// The churn cycle: crash the leader if it still leads the same term, then restart it a
+// few ticks later (a supervisor restarting the process), so that leadership keeps moving
+// between nodes whose logs end in different terms.
+void FaultSchedule::OnChurnTimer() {
     const NodeId id = churn_node_;
-    churn_node_ = NodeId::None();
-    if (healed_ || id.is_none() || !cluster_->IsUp(id) || cluster_->role(id) != raft::Role::kLeader
+    if (churn_crashed_) {
+        churn_node_ = NodeId::None();
+        churn_crashed_ = false;
+        if (!healed_) {
+            cluster_->Restart(id);
+        }
+        return;
+    }
+    if (healed_ || !cluster_->IsUp(id) || cluster_->role(id) != raft::Role::kLeader
         || cluster_->term(id) != churn_term_) {
+        churn_node_ = NodeId::None();
         return;
     }
     cluster_->Note(absl::StrFormat("leader churn: node %d", id.value()));
     cluster_->Crash(id);
+    churn_crashed_ = true;
+    cluster_->ScheduleTimer(rng_.Range(1, kChurnDownTicksMax) * kTickPeriodUs, TimerKind::kChurn);
 }
 
 void FaultSchedule::OnTimer() {

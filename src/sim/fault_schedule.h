@@ -25,8 +25,9 @@ public:
     // Maybe injects or repairs one fault, then schedules the next timer (unless healed).
     void OnTimer();
 
-    // Crashes the leader that OnNewLeader() picked, if it still leads the same term.
-    void OnLeaderCrashTimer();
+    // Leader churn: crashes the leader OnNewLeader() picked if it still leads the same term,
+    // and on the next timer restarts it.
+    void OnChurnTimer();
 
     void HealAll();
 
@@ -42,8 +43,9 @@ private:
     base::Rng rng_;
     bool healed_ = false;
     uint64_t partitions_ = 0;
-    NodeId churn_node_;  // the leader a kLeaderCrash timer will crash
+    NodeId churn_node_;  // the leader in the churn cycle (crash pending, or restart pending)
     Term churn_term_;
+    bool churn_crashed_ = false;
 };
 
 }  // namespace keel::sim

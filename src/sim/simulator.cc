@@ -95,8 +95,8 @@ void Dispatch(std::optional<TimerKind> timer, Workload& workload, FaultSchedule&
         workload.OnTimer();
     } else if (timer == TimerKind::kFault) {
         faults.OnTimer();
-    } else if (timer == TimerKind::kLeaderCrash) {
-        faults.OnLeaderCrashTimer();
+    } else if (timer == TimerKind::kChurn) {
+        faults.OnChurnTimer();
     }
 }
 
