@@ -1,0 +1,46 @@
+// The replicated state machine's apply step: one committed Raft entry -> one MvccStore change.
+//
+// An entry's data is a serialized keel.v1.Command (proto/keel/v1/command.proto). Apply is
+// deterministic: every member applies the same bytes to the same state and reaches the same
+// response, including the same error for an invalid request (an error response is still an
+// applied entry, kv/mvcc_store.h). An entry that does not decode as a Command is applied as a
+// no-op on every member, and its proposer (if any) gets Internal.
+//
+// Threading: called only on the node's loop thread, with the store's lock held.
+#pragma once
+
+#include <cstdint>
+#include <variant>
+
+#include <absl/status/statusor.h>
+
+#include "keel/v1/command.pb.h"
+#include "kv/mvcc_store.h"
+#include "raft/types.h"
+
+namespace keel::server {
+
+// The response of any command a client can propose.
+using CommandResponse = std::variant<kv::PutResponse,
+                                     kv::DeleteRangeResponse,
+                                     kv::TxnResponse,
+                                     kv::CompactionResponse,
+                                     kv::LeaseGrantResponse,
+                                     kv::LeaseRevokeResponse>;
+
+struct AppliedCommand {
+    // The request id in the entry (0 for a no-op or an undecodable entry).
+    uint64_t request_id = 0;
+    absl::StatusOr<CommandResponse> response;
+};
+
+// Applies a kNormal entry (Precondition: entry.type == kNormal and entry.index is above the
+// store's applied index). An empty entry (a new leader's no-op) is recorded with ApplyNoop.
+AppliedCommand ApplyEntry(kv::MvccStore& store, const raft::Entry& entry);
+
+// Applies one decoded command at `index`.
+absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
+                                             Index index,
+                                             const keel::v1::Command& command);
+
+}  // namespace keel::server

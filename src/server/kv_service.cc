@@ -1,0 +1,214 @@
+#include "server/kv_service.h"
+
+#include "base/limits.h"
+#include "kv/limits.h"
+#include "kv/txn.h"
+#include "server/errors.h"
+#include "server/grpc_status.h"
+#include "server/kv_translation.h"
+#include "server/limits.h"
+
+namespace keel::server {
+namespace {
+
+namespace pb = ::etcdserverpb;
+
+// For each write request type: its Command field, its response types and its KV method.
+template <typename Request>
+struct WriteTraits;
+
+template <>
+struct WriteTraits<pb::PutRequest> {
+    using Response = pb::PutResponse;
+    using StoreResponse = kv::PutResponse;
+
+    static void Set(const pb::PutRequest& r, keel::v1::Command* c) { *c->mutable_put() = r; }
+
+    static grpc::Status Call(pb::KV::Stub& s,
+                             grpc::ClientContext* c,
+                             const pb::PutRequest& r,
+                             pb::PutResponse* out) {
+        return s.Put(c, r, out);
+    }
+};
+
+template <>
+struct WriteTraits<pb::DeleteRangeRequest> {
+    using Response = pb::DeleteRangeResponse;
+    using StoreResponse = kv::DeleteRangeResponse;
+
+    static void Set(const pb::DeleteRangeRequest& r, keel::v1::Command* c) {
+        *c->mutable_delete_range() = r;
+    }
+
+    static grpc::Status Call(pb::KV::Stub& s,
+                             grpc::ClientContext* c,
+                             const pb::DeleteRangeRequest& r,
+                             pb::DeleteRangeResponse* out) {
+        return s.DeleteRange(c, r, out);
+    }
+};
+
+template <>
+struct WriteTraits<pb::TxnRequest> {
+    using Response = pb::TxnResponse;
+    using StoreResponse = kv::TxnResponse;
+
+    static void Set(const pb::TxnRequest& r, keel::v1::Command* c) { *c->mutable_txn() = r; }
+
+    static grpc::Status Call(pb::KV::Stub& s,
+                             grpc::ClientContext* c,
+                             const pb::TxnRequest& r,
+                             pb::TxnResponse* out) {
+        return s.Txn(c, r, out);
+    }
+};
+
+template <>
+struct WriteTraits<pb::CompactionRequest> {
+    using Response = pb::CompactionResponse;
+    using StoreResponse = kv::CompactionResponse;
+
+    static void Set(const pb::CompactionRequest& r, keel::v1::Command* c) {
+        *c->mutable_compaction() = r;
+    }
+
+    static grpc::Status Call(pb::KV::Stub& s,
+                             grpc::ClientContext* c,
+                             const pb::CompactionRequest& r,
+                             pb::CompactionResponse* out) {
+        return s.Compact(c, r, out);
+    }
+};
+
+// The checks etcd's API layer makes before a write is ordered. Txns are also checked against
+// the state machine's static rules (operation counts, duplicate keys) so that an invalid txn
+// costs no log entry; the apply checks them again, deterministically.
+template <typename Request>
+absl::Status Validate(const Request& request) {
+    if (request.ByteSizeLong() > base::kRequestBytesMax) {
+        return RequestTooLargeError();
+    }
+    auto converted = FromProto(request);
+    if (!converted.ok()) {
+        return converted.status();
+    }
+    if constexpr (std::is_same_v<Request, pb::TxnRequest>) {
+        return kv::ValidateTxn(*converted, kv::kTxnOpsMaxDefault);
+    }
+    return absl::OkStatus();
+}
+
+}  // namespace
+
+void FillHeader(const RaftNode& node, pb::ResponseHeader* header) {
+    header->set_cluster_id(node.cluster().cluster_id);
+    header->set_member_id(node.id().value());
+    header->set_raft_term(node.View().term.value());
+}
+
+Deadline RequestDeadline(const grpc::ServerContext& context) {
+    const Deadline capped = Clock::now() + kRequestTimeoutDefault;
+    const auto client_remaining = context.deadline() - std::chrono::system_clock::now();
+    if (client_remaining >= kRequestTimeoutDefault) {
+        return capped;
+    }
+    return Clock::now() + std::chrono::duration_cast<Clock::duration>(client_remaining);
+}
+
+template <typename Request, typename Response>
+std::optional<grpc::Status> KvService::MaybeForward(grpc::ServerContext* context,
+                                                    const Request& request,
+                                                    Response* response,
+                                                    Deadline deadline) {
+    const NodeView view = node_.View();
+    if (IsForwarded(*context) || view.leader.is_none() || view.leader == node_.id()) {
+        return std::nullopt;
+    }
+    pb::KV::Stub* stub = forwarder_.StubFor(view.leader);
+    if (stub == nullptr) {
+        return std::nullopt;
+    }
+    std::unique_ptr<grpc::ClientContext> forward =
+        LeaderForwarder::ForwardContext(*context, deadline);
+    return WriteTraits<Request>::Call(*stub, forward.get(), request, response);
+}
+
+template <typename Request, typename Response>
+grpc::Status KvService::Write(grpc::ServerContext* context,
+                              const Request& request,
+                              Response* response) {
+    if (const absl::Status valid = Validate(request); !valid.ok()) {
+        return ToGrpcStatus(valid);
+    }
+    const Deadline deadline = RequestDeadline(*context);
+    if (std::optional<grpc::Status> forwarded =
+            MaybeForward(context, request, response, deadline)) {
+        return *forwarded;
+    }
+    keel::v1::Command command;
+    WriteTraits<Request>::Set(request, &command);
+    absl::StatusOr<CommandResponse> applied = node_.Propose(std::move(command), deadline);
+    if (!applied.ok() && IsNotLeader(applied.status())) {
+        // Leadership moved between the check and the proposal: forward once more.
+        if (std::optional<grpc::Status> forwarded =
+                MaybeForward(context, request, response, deadline)) {
+            return *forwarded;
+        }
+    }
+    if (!applied.ok()) {
+        return ToGrpcStatus(applied.status());
+    }
+    using StoreResponse = typename WriteTraits<Request>::StoreResponse;
+    KEEL_ASSERT(std::holds_alternative<StoreResponse>(*applied));
+    ToProto(std::get<StoreResponse>(*applied), response);
+    FillHeader(node_, response->mutable_header());
+    return grpc::Status::OK;
+}
+
+grpc::Status KvService::Range(grpc::ServerContext* context,
+                              const pb::RangeRequest* request,
+                              pb::RangeResponse* response) {
+    absl::StatusOr<kv::RangeRequest> converted = FromProto(*request);
+    if (!converted.ok()) {
+        return ToGrpcStatus(converted.status());
+    }
+    if (!converted->serializable) {
+        if (const absl::Status read = node_.WaitReadIndex(RequestDeadline(*context)); !read.ok()) {
+            return ToGrpcStatus(read);
+        }
+    }
+    absl::StatusOr<kv::RangeResponse> result = node_.Range(*converted);
+    if (!result.ok()) {
+        return ToGrpcStatus(result.status());
+    }
+    ToProto(*result, response);
+    FillHeader(node_, response->mutable_header());
+    return grpc::Status::OK;
+}
+
+grpc::Status KvService::Put(grpc::ServerContext* context,
+                            const pb::PutRequest* request,
+                            pb::PutResponse* response) {
+    return Write(context, *request, response);
+}
+
+grpc::Status KvService::DeleteRange(grpc::ServerContext* context,
+                                    const pb::DeleteRangeRequest* request,
+                                    pb::DeleteRangeResponse* response) {
+    return Write(context, *request, response);
+}
+
+grpc::Status KvService::Txn(grpc::ServerContext* context,
+                            const pb::TxnRequest* request,
+                            pb::TxnResponse* response) {
+    return Write(context, *request, response);
+}
+
+grpc::Status KvService::Compact(grpc::ServerContext* context,
+                                const pb::CompactionRequest* request,
+                                pb::CompactionResponse* response) {
+    return Write(context, *request, response);
+}
+
+}  // namespace keel::server

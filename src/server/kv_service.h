@@ -1,0 +1,67 @@
+// KvService: etcd's KV gRPC service (Range, Put, DeleteRange, Txn, Compact) on a RaftNode.
+//
+// Writes are validated (kv_translation.h), wrapped in a keel.v1.Command and proposed; the
+// handler waits for the entry to apply and answers with the state machine's response. On a
+// follower a write is forwarded to the leader (leader_forwarder.h). Reads are linearizable by
+// default (ReadIndex, then a local read); `serializable` reads the local store at once and
+// may be stale.
+//
+// A write that fails with UNAVAILABLE may or may not have been applied: a timeout or a leader
+// change can follow the entry's replication (etcd gives clients the same contract).
+//
+// Threading: gRPC's sync server calls the handlers on its threads; the service holds no
+// mutable state of its own.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "server/leader_forwarder.h"
+#include "server/raft_node.h"
+
+namespace keel::server {
+
+// Fills the header fields that belong to the server (not the revision, which the response
+// translation sets).
+void FillHeader(const RaftNode& node, etcdserverpb::ResponseHeader* header);
+
+// The deadline for waiting on the cluster: the client's, capped by kRequestTimeoutDefault.
+Deadline RequestDeadline(const grpc::ServerContext& context);
+
+class KvService final : public etcdserverpb::KV::Service {
+public:
+    KvService(RaftNode& node, LeaderForwarder& forwarder) : node_(node), forwarder_(forwarder) {}
+
+    grpc::Status Range(grpc::ServerContext* context,
+                       const etcdserverpb::RangeRequest* request,
+                       etcdserverpb::RangeResponse* response) override;
+    grpc::Status Put(grpc::ServerContext* context,
+                     const etcdserverpb::PutRequest* request,
+                     etcdserverpb::PutResponse* response) override;
+    grpc::Status DeleteRange(grpc::ServerContext* context,
+                             const etcdserverpb::DeleteRangeRequest* request,
+                             etcdserverpb::DeleteRangeResponse* response) override;
+    grpc::Status Txn(grpc::ServerContext* context,
+                     const etcdserverpb::TxnRequest* request,
+                     etcdserverpb::TxnResponse* response) override;
+    grpc::Status Compact(grpc::ServerContext* context,
+                         const etcdserverpb::CompactionRequest* request,
+                         etcdserverpb::CompactionResponse* response) override;
+
+private:
+    template <typename Request, typename Response>
+    grpc::Status Write(grpc::ServerContext* context, const Request& request, Response* response);
+
+    // Forwards to the leader when this member is not the leader and the call was not already
+    // forwarded; nullopt when the caller should propose locally.
+    template <typename Request, typename Response>
+    std::optional<grpc::Status> MaybeForward(grpc::ServerContext* context,
+                                             const Request& request,
+                                             Response* response,
+                                             Deadline deadline);
+
+    RaftNode& node_;
+    LeaderForwarder& forwarder_;
+};
+
+}  // namespace keel::server

@@ -1,0 +1,38 @@
+#include "server/leader_forwarder.h"
+
+namespace keel::server {
+
+bool IsForwarded(const grpc::ServerContext& context) {
+    return context.client_metadata().count(kForwardedHeader) > 0;
+}
+
+etcdserverpb::KV::Stub* LeaderForwarder::StubFor(NodeId leader) {
+    const Member* member = cluster_.Find(leader);
+    if (member == nullptr) {
+        return nullptr;
+    }
+    std::lock_guard lock(mu_);
+    std::unique_ptr<etcdserverpb::KV::Stub>& stub = stubs_[leader];
+    if (stub == nullptr) {
+        grpc::ChannelArguments args;
+        args.SetMaxReceiveMessageSize(-1);
+        args.SetMaxSendMessageSize(-1);
+        stub = etcdserverpb::KV::NewStub(grpc::CreateCustomChannel(
+            member->peer_address, grpc::InsecureChannelCredentials(), args));
+    }
+    return stub.get();
+}
+
+std::unique_ptr<grpc::ClientContext> LeaderForwarder::ForwardContext(
+    const grpc::ServerContext& server_context, Deadline deadline) {
+    // Cancellation follows the client's call; the deadline is set here because the client's
+    // may be unbounded.
+    std::unique_ptr<grpc::ClientContext> context = grpc::ClientContext::FromServerContext(
+        server_context, grpc::PropagationOptions().disable_deadline_propagation());
+    const auto remaining = deadline - Clock::now();
+    context->set_deadline(std::chrono::system_clock::now() + remaining);
+    context->AddMetadata(kForwardedHeader, "1");
+    return context;
+}
+
+}  // namespace keel::server

@@ -1,0 +1,52 @@
+// LeaderForwarder: sends a client's write to the leader when it reached a follower.
+//
+// Raft orders writes at the leader. A follower that receives Put/DeleteRange/Txn/Compact
+// forwards the request, unchanged, to the leader's KV service, which every member also serves
+// on its peer address (server.h), and relays the answer. etcdctl users may therefore name any
+// member: etcd's clientv3 does not retry a write that failed with UNAVAILABLE, so answering
+// "not leader" would fail the command.
+//
+// A forwarded call carries the metadata kForwardedHeader; the receiver never forwards it
+// again (no forwarding loops while leadership moves: it answers NotLeaderError() instead).
+// The forwarded call's deadline is the client's, capped by kRequestTimeoutDefault, and it is
+// cancelled when the client's call is.
+//
+// Threading: thread-safe; channels are created on first use and kept.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <grpcpp/grpcpp.h>
+
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "server/cluster_config.h"
+#include "server/pending_requests.h"
+
+namespace keel::server {
+
+inline constexpr char kForwardedHeader[] = "keel-forwarded";
+
+// True if the call was forwarded by another member.
+bool IsForwarded(const grpc::ServerContext& context);
+
+class LeaderForwarder {
+public:
+    explicit LeaderForwarder(const ClusterConfig& cluster) : cluster_(cluster) {}
+
+    // The KV stub of `leader`'s peer address, or nullptr for an unknown member.
+    etcdserverpb::KV::Stub* StubFor(NodeId leader);
+
+    // A client context for forwarding the call `server_context` (deadline, cancellation,
+    // the forwarded marker).
+    static std::unique_ptr<grpc::ClientContext> ForwardContext(
+        const grpc::ServerContext& server_context, Deadline deadline);
+
+private:
+    const ClusterConfig& cluster_;
+    std::mutex mu_;
+    std::map<NodeId, std::unique_ptr<etcdserverpb::KV::Stub>> stubs_;  // guarded by mu_
+};
+
+}  // namespace keel::server

@@ -1,0 +1,36 @@
+// Named maxima and defaults of keeld's request path.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include "base/limits.h"
+
+namespace keel::server {
+
+// The most client proposals queued for the loop thread; beyond it a write gets
+// "etcdserver: too many requests" at once instead of waiting.
+inline constexpr size_t kProposalsQueuedMax = 4096;
+// The most linearizable reads queued for the loop thread.
+inline constexpr size_t kReadsQueuedMax = 4096;
+// The most peer messages queued for the loop thread; beyond it messages are dropped (Raft
+// tolerates lost messages, and the sender retries by protocol).
+inline constexpr size_t kInboundMessagesMax = 16384;
+// The most Readies handled in a row without going back to the inbox: a Ready loop that never
+// drains is a livelock in the core.
+inline constexpr int kReadyRoundsMax = 1000;
+
+// How long a request waits for its entry to apply (or its read index) when the client set no
+// deadline, and the most it waits even if the client's deadline is later (etcd's default
+// request timeout is 5 s plus an allowance for elections).
+inline constexpr std::chrono::milliseconds kRequestTimeoutDefault{5000};
+
+// gRPC's cap on an inbound client message: the largest request plus headroom for the gRPC
+// envelope, as etcd sizes it.
+inline constexpr size_t kGrpcOverheadBytes = 512 * 1024;
+inline constexpr size_t kClientMessageBytesMax = base::kRequestBytesMax + kGrpcOverheadBytes;
+
+static_assert(kProposalsQueuedMax > 0);
+static_assert(kReadsQueuedMax > 0);
+
+}  // namespace keel::server

@@ -1,0 +1,390 @@
+#include "server/raft_node.h"
+
+#include <random>
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+#include <spdlog/spdlog.h>
+
+#include "base/assert.h"
+#include "base/status.h"
+#include "server/errors.h"
+#include "server/limits.h"
+#include "storage/file_system.h"
+
+namespace keel::server {
+namespace {
+
+constexpr char kMemberFileName[] = "member";
+constexpr char kWalDirName[] = "wal";
+constexpr char kStoreDirName[] = "kv";
+
+uint64_t RandomU64() {
+    std::random_device device;
+    return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+std::string MemberFileContents(const RaftNodeOptions& options, const std::string& name) {
+    return absl::StrFormat("name=%s\ncluster_id=%016x\n", name, options.cluster.cluster_id);
+}
+
+// The data directory names the member and the cluster it was created for, so that a member
+// started on another member's directory, or with a different --initial-cluster, refuses to
+// run instead of corrupting the group.
+absl::Status CheckMemberFile(storage::FileSystem& fs,
+                             const RaftNodeOptions& options,
+                             const std::string& name) {
+    const std::string path = storage::JoinPath(options.data_dir, kMemberFileName);
+    const std::string expected = MemberFileContents(options, name);
+    if (fs.Exists(path)) {
+        KEEL_ASSIGN_OR_RETURN(const std::string found, storage::ReadWholeFile(fs, path));
+        if (found != expected) {
+            return absl::FailedPreconditionError(
+                absl::StrCat(options.data_dir,
+                             " belongs to another member or cluster: it records\n",
+                             found,
+                             "but this member is\n",
+                             expected));
+        }
+        return absl::OkStatus();
+    }
+    if (options.initial_state == InitialClusterState::kExisting) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("--initial-cluster-state=existing needs this member's data in ",
+                         options.data_dir,
+                         "; joining a running cluster as a new member is not supported yet"));
+    }
+    return storage::WriteFileAtomically(fs, path, expected);
+}
+
+// What Raft restarts from: the WAL's log and hard state, the bootstrap configuration (no
+// snapshot yet, so the log holds every configuration change after it), and the store's
+// applied index.
+absl::StatusOr<raft::Restored> BuildRestored(storage::WalContents contents,
+                                             const ClusterConfig& cluster,
+                                             Index applied) {
+    if (contents.snapshot.has_value()) {
+        return absl::UnimplementedError(
+            "the WAL has a snapshot marker; keeld cannot restore "
+            "from snapshots yet");
+    }
+    const Index last = contents.entries.empty() ? Index() : contents.entries.back().index;
+    if (applied > last) {
+        return absl::DataLossError(
+            absl::StrFormat("the store has applied entry %d but the WAL ends at %d",
+                            applied.value(),
+                            last.value()));
+    }
+    raft::Restored restored{.hard_state = contents.hard_state,
+                            .snapshot = std::nullopt,
+                            .entries = std::move(contents.entries),
+                            .conf_state = cluster.InitialConfState(),
+                            .applied = applied};
+    // The store applies only committed entries, so its applied index is a commit index this
+    // member once knew, even if the hard state recording it was not yet synced (the loop syncs
+    // a commit-only hard state lazily).
+    if (restored.hard_state.commit < applied) {
+        restored.hard_state.commit = applied;
+    }
+    return restored;
+}
+
+absl::Status ProposeErrorStatus(const raft::ProposeResult& result) {
+    switch (result.error) {
+        case raft::ProposeError::kNotLeader:
+            return result.leader_hint.is_none() ? NoLeaderError() : NotLeaderError();
+        case raft::ProposeError::kTransferInProgress:
+            return LeaderChangedError();
+        case raft::ProposeError::kTooManyUncommitted:
+            return TooManyRequestsError();
+        case raft::ProposeError::kTooLarge:
+            return RequestTooLargeError();
+        default:
+            return absl::InternalError(
+                absl::StrCat("proposal refused: ", raft::ProposeErrorName(result.error)));
+    }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Open(RaftNodeOptions options) {
+    const Member* self = options.cluster.Find(options.self);
+    if (self == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("member %x is not in --initial-cluster", options.self.value()));
+    }
+    auto fs = std::make_unique<storage::PosixFileSystem>();
+    KEEL_RETURN_IF_ERROR(fs->CreateDir(options.data_dir));
+    KEEL_RETURN_IF_ERROR(CheckMemberFile(*fs, options, self->name));
+    KEEL_ASSIGN_OR_RETURN(
+        storage::WalOpened opened,
+        storage::Wal::Open(*fs, storage::JoinPath(options.data_dir, kWalDirName), {}));
+    if (opened.repaired_tail.has_value()) {
+        spdlog::warn("truncated a torn tail of the WAL (an interrupted write)");
+    }
+    KEEL_ASSIGN_OR_RETURN(
+        std::unique_ptr<kv::MvccStore> store,
+        kv::MvccStore::Open(storage::JoinPath(options.data_dir, kStoreDirName), {}));
+    spdlog::info("recovered: WAL holds entries up to {}, commit {}, store applied {}",
+                 opened.wal->last_index().value(),
+                 opened.contents.hard_state.commit.value(),
+                 store->applied_index().value());
+    KEEL_ASSIGN_OR_RETURN(
+        raft::Restored restored,
+        BuildRestored(std::move(opened.contents), options.cluster, store->applied_index()));
+    const raft::Config config{.id = options.self,
+                              .election_timeout_ticks = options.election_timeout_ticks,
+                              .heartbeat_interval_ticks = options.heartbeat_interval_ticks,
+                              .rng_seed = options.self.value() ^ RandomU64()};
+    KEEL_ASSIGN_OR_RETURN(std::unique_ptr<raft::RawNode> raw,
+                          raft::RawNode::Create(config, std::move(restored)));
+    return std::unique_ptr<RaftNode>(new RaftNode(std::move(options),
+                                                  std::move(fs),
+                                                  std::move(opened.wal),
+                                                  std::move(store),
+                                                  std::move(raw)));
+}
+
+RaftNode::RaftNode(RaftNodeOptions options,
+                   std::unique_ptr<storage::FileSystem> fs,
+                   std::unique_ptr<storage::Wal> wal,
+                   std::unique_ptr<kv::MvccStore> store,
+                   std::unique_ptr<raft::RawNode> raw)
+    : options_(std::move(options)),
+      fs_(std::move(fs)),
+      wal_(std::move(wal)),
+      raw_(std::move(raw)),
+      store_(std::move(store)),
+      applied_(store_->applied_index()),
+      next_read_id_(RandomU64()),
+      next_request_id_(RandomU64()) {
+    transport_ = std::make_unique<transport::PeerTransport>(
+        transport::PeerTransportOptions{
+            .group = {.cluster_id = options_.cluster.cluster_id, .shard = ShardId(1)},
+            .self = options_.self},
+        transport::PeerTransportCallbacks{
+            .on_messages = [this](std::vector<raft::Message> m) { OnMessages(std::move(m)); },
+            .on_unreachable = [this](NodeId peer) { OnUnreachable(peer); },
+            .on_snapshot_sent =
+                [](NodeId, transport::SnapshotOutcome) {
+                }});
+    PublishView();
+}
+
+RaftNode::~RaftNode() {
+    Stop();
+}
+
+void RaftNode::Start() {
+    KEEL_ASSERT(!started_);
+    started_ = true;
+    for (const Member& member : options_.cluster.members) {
+        if (member.id != options_.self) {
+            transport_->AddPeer(member.id, member.peer_address);
+        }
+    }
+    loop_thread_ = std::thread([this] { Loop(); });
+}
+
+void RaftNode::Stop() {
+    if (stopped_) {
+        return;
+    }
+    stopped_ = true;
+    {
+        std::lock_guard lock(inbox_mu_);
+        stopping_ = true;
+    }
+    inbox_cv_.notify_all();
+    if (loop_thread_.joinable()) {
+        loop_thread_.join();
+    }
+    transport_->Stop();
+    // The loop thread is gone: its tables and whatever is still queued are ours to answer.
+    Inbox rest;
+    {
+        std::lock_guard lock(inbox_mu_);
+        std::swap(rest, inbox_);
+    }
+    for (QueuedProposal& proposal : rest.proposals) {
+        proposal.promise.set_value(StoppedError());
+    }
+    for (QueuedRead& read : rest.reads) {
+        read.promise.set_value(StoppedError());
+    }
+    proposals_.FailAll(StoppedError());
+    reads_.FailAll(StoppedError());
+    // A commit-only hard state may still be buffered; a failure here is harmless (recovery
+    // does not need it) but worth a line in the log.
+    if (const absl::Status synced = wal_->Sync(); !synced.ok()) {
+        spdlog::error("final WAL sync failed: {}", synced.ToString());
+    }
+}
+
+absl::StatusOr<CommandResponse> RaftNode::Propose(keel::v1::Command command, Deadline deadline) {
+    command.set_request_id(next_request_id_.fetch_add(1));
+    std::string data = command.SerializeAsString();
+    if (data.size() > base::kEntryBytesMax) {
+        return RequestTooLargeError();
+    }
+    ProposalPromise promise;
+    std::future<absl::StatusOr<CommandResponse>> answer = promise.get_future();
+    {
+        std::lock_guard lock(inbox_mu_);
+        if (stopping_) {
+            return StoppedError();
+        }
+        if (inbox_.proposals.size() >= kProposalsQueuedMax) {
+            return TooManyRequestsError();
+        }
+        inbox_.proposals.push_back(QueuedProposal{
+            .data = std::move(data), .promise = std::move(promise), .deadline = deadline});
+    }
+    inbox_cv_.notify_one();
+    if (answer.wait_until(deadline) != std::future_status::ready) {
+        return RequestTimeoutError();
+    }
+    return answer.get();
+}
+
+absl::Status RaftNode::WaitReadIndex(Deadline deadline) {
+    ReadPromise promise;
+    std::future<absl::Status> answer = promise.get_future();
+    {
+        std::lock_guard lock(inbox_mu_);
+        if (stopping_) {
+            return StoppedError();
+        }
+        if (inbox_.reads.size() >= kReadsQueuedMax) {
+            return TooManyRequestsError();
+        }
+        inbox_.reads.push_back(QueuedRead{.promise = std::move(promise), .deadline = deadline});
+    }
+    inbox_cv_.notify_one();
+    if (answer.wait_until(deadline) != std::future_status::ready) {
+        return RequestTimeoutError();
+    }
+    return answer.get();
+}
+
+absl::StatusOr<kv::RangeResponse> RaftNode::Range(const kv::RangeRequest& request) const {
+    std::lock_guard lock(store_mu_);
+    return store_->Range(request);
+}
+
+NodeView RaftNode::View() const {
+    std::lock_guard lock(view_mu_);
+    return view_;
+}
+
+Revision RaftNode::revision() const {
+    std::lock_guard lock(store_mu_);
+    return store_->revision();
+}
+
+uint64_t RaftNode::DbSizeBytes() const {
+    std::lock_guard lock(store_mu_);
+    return store_->ApproximateSizeBytes();
+}
+
+void RaftNode::OnMessages(std::vector<raft::Message> messages) {
+    {
+        std::lock_guard lock(inbox_mu_);
+        if (stopping_) {
+            return;
+        }
+        for (raft::Message& message : messages) {
+            if (inbox_.messages.size() >= kInboundMessagesMax) {
+                break;  // dropped: Raft retransmits by protocol
+            }
+            inbox_.messages.push_back(std::move(message));
+        }
+    }
+    inbox_cv_.notify_one();
+}
+
+void RaftNode::OnUnreachable(NodeId peer) {
+    {
+        std::lock_guard lock(inbox_mu_);
+        if (stopping_ || inbox_.unreachable.size() >= options_.cluster.members.size()) {
+            return;
+        }
+        inbox_.unreachable.push_back(peer);
+    }
+    inbox_cv_.notify_one();
+}
+
+void RaftNode::Loop() {
+    Deadline next_tick = Clock::now() + options_.tick_interval;
+    while (true) {
+        Inbox inbox;
+        {
+            std::unique_lock lock(inbox_mu_);
+            inbox_cv_.wait_until(lock, next_tick, [this] { return stopping_ || !inbox_.empty(); });
+            if (stopping_) {
+                return;
+            }
+            std::swap(inbox, inbox_);
+        }
+        const Deadline now = Clock::now();
+        if (now >= next_tick) {
+            raw_->Tick();
+            // A loop that fell behind ticks once, not in a burst: a burst of ticks would start
+            // elections the peers had no time to prevent.
+            next_tick = std::max(next_tick + options_.tick_interval, now);
+            proposals_.Expire(now);
+            reads_.Expire(now);
+        }
+        HandleInbox(inbox);
+        DrainReady();
+    }
+}
+
+void RaftNode::HandleInbox(Inbox& inbox) {
+    for (const raft::Message& message : inbox.messages) {
+        if (const absl::Status stepped = raw_->Step(message); !stepped.ok()) {
+            spdlog::warn("dropped a malformed message from member {:x}: {}",
+                         message.from.value(),
+                         stepped.ToString());
+        }
+    }
+    for (const NodeId peer : inbox.unreachable) {
+        raw_->ReportUnreachable(peer);
+    }
+    for (QueuedProposal& proposal : inbox.proposals) {
+        ProposeQueued(proposal);
+    }
+    for (QueuedRead& read : inbox.reads) {
+        ReadQueued(read);
+    }
+}
+
+void RaftNode::ProposeQueued(QueuedProposal& proposal) {
+    const raft::ProposeResult result = raw_->Propose(std::move(proposal.data));
+    if (!result.ok()) {
+        proposal.promise.set_value(ProposeErrorStatus(result));
+        return;
+    }
+    proposals_.Add(result.index, result.term, std::move(proposal.promise), proposal.deadline);
+}
+
+void RaftNode::ReadQueued(QueuedRead& read) {
+    // The context is unique in the whole group (the leader tracks reads from every member by
+    // context) and across restarts of this member (the counter starts at a random value).
+    std::string context = absl::StrCat(options_.self.value(), "/", next_read_id_++);
+    reads_.Add(context, std::move(read.promise), read.deadline);
+    raw_->ReadIndex(std::move(context));
+}
+
+void RaftNode::PublishView() {
+    const raft::Status status = raw_->GetStatus();
+    std::lock_guard lock(view_mu_);
+    view_ = NodeView{.leader = status.soft_state.leader,
+                     .role = status.soft_state.role,
+                     .term = status.hard_state.term,
+                     .commit = status.hard_state.commit,
+                     .applied = applied_,
+                     .last_index = status.last_index};
+}
+
+}  // namespace keel::server

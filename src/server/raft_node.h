@@ -1,0 +1,199 @@
+// RaftNode: one member of one Raft group, with its durable log, its state machine and its
+// peer links: the consensus half of keeld.
+//
+// It owns a raft::RawNode, the storage::Wal (data_dir/wal, on a PosixFileSystem), the
+// kv::MvccStore (data_dir/kv) and a transport::PeerTransport. A single loop thread drives
+// RawNode: it ticks every tick_interval, steps the peer messages the transport queued, proposes
+// the commands and read requests RPC threads queued, and handles each Ready in the order
+// raw_node.h prescribes (persist and sync, send, apply and answer, Advance). See
+// docs/server.md for the request path.
+//
+// Recovery: the WAL gives the hard state and the log; the store gives its applied index; Raft
+// restarts with applied = the store's applied index, so it hands the committed entries above it
+// out again and the loop re-applies them (the store writes with RocksDB's WAL off, so a crash
+// can lose its unflushed tail, never split an entry). This cut never compacts the Raft log and
+// never sends snapshots (TODO(#4)): the WAL keeps every entry.
+//
+// Threading: Propose, WaitReadIndex, Range, View and DbSizeBytes are thread-safe (RPC threads);
+// everything else in the class runs on the loop thread. The store is guarded by store_mu_:
+// the loop thread holds it while it applies a Ready's entries, readers while they read.
+// Invariant: store_->applied_index() <= raw_->GetStatus().hard_state.commit.
+// Invariant: nothing is sent before the Ready's entries and hard state are durable.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+#include "keel/v1/command.pb.h"
+#include "kv/mvcc_store.h"
+#include "raft/raw_node.h"
+#include "server/cluster_config.h"
+#include "server/command_applier.h"
+#include "server/pending_requests.h"
+#include "storage/posix_file_system.h"
+#include "storage/wal.h"
+#include "transport/peer_transport.h"
+
+namespace keel::server {
+
+// Whether this start creates the cluster or rejoins one (etcd's --initial-cluster-state).
+enum class InitialClusterState : uint8_t {
+    // Bootstrap from --initial-cluster when the data directory is empty; restart otherwise.
+    kNew = 0,
+    // The data directory must hold this member's state. Joining a running cluster as a new
+    // member (etcd's member add) is not supported yet (TODO(#4)).
+    kExisting = 1,
+};
+
+struct RaftNodeOptions {
+    std::string data_dir;
+    ClusterConfig cluster;
+    NodeId self;
+    InitialClusterState initial_state = InitialClusterState::kNew;
+    std::chrono::milliseconds tick_interval{100};
+    int election_timeout_ticks = 10;
+    int heartbeat_interval_ticks = 1;
+};
+
+// What RPC threads may know of the node's Raft state (for response headers and Status).
+struct NodeView {
+    NodeId leader;
+    raft::Role role = raft::Role::kFollower;
+    Term term;
+    Index commit;
+    Index applied;
+    Index last_index;
+};
+
+class RaftNode {
+public:
+    // Opens (or creates) the WAL and the store under options.data_dir and builds the RawNode.
+    // Errors: InvalidArgument if `self` is not in the cluster; FailedPrecondition if the data
+    // directory belongs to another member or cluster, or is empty with kExisting; DataLoss if
+    // the store has applied entries the WAL does not hold; Unimplemented for a WAL with a
+    // snapshot marker; the WAL's and store's own errors.
+    static absl::StatusOr<std::unique_ptr<RaftNode>> Open(RaftNodeOptions options);
+
+    ~RaftNode();
+    RaftNode(const RaftNode&) = delete;
+    RaftNode& operator=(const RaftNode&) = delete;
+
+    // The inbound peer service, to register with the peer gRPC server before it starts.
+    grpc::Service* peer_service() { return transport_->service(); }
+
+    // Connects to the peers and starts the loop thread.
+    void Start();
+
+    // Stops the loop thread and the transport, answers every waiting request with
+    // StoppedError() and syncs the WAL. Idempotent. The store closes (and flushes) with the
+    // object.
+    void Stop();
+
+    // Proposes `command` (its request_id is assigned here) and waits until it is applied or
+    // `deadline` passes. Errors: NotLeaderError() on a follower (the caller may forward),
+    // NoLeaderError(), LeaderChangedError(), RequestTimeoutError(), TooManyRequestsError(),
+    // RequestTooLargeError(), StoppedError(), and the state machine's own errors.
+    absl::StatusOr<CommandResponse> Propose(keel::v1::Command command, Deadline deadline);
+
+    // Waits until this member's state machine has applied everything committed before the
+    // call (ReadIndex, dissertation §6.4): a read served afterwards is linearizable. Errors:
+    // NoLeaderError(), RequestTimeoutError(), TooManyRequestsError(), StoppedError().
+    absl::Status WaitReadIndex(Deadline deadline);
+
+    // Reads the local state machine (serializable: as of this member's applied index).
+    absl::StatusOr<kv::RangeResponse> Range(const kv::RangeRequest& request) const;
+
+    NodeView View() const;
+    Revision revision() const;
+    uint64_t DbSizeBytes() const;
+
+    NodeId id() const { return options_.self; }
+
+    const ClusterConfig& cluster() const { return options_.cluster; }
+
+private:
+    struct QueuedProposal {
+        std::string data;
+        ProposalPromise promise;
+        Deadline deadline;
+    };
+
+    struct QueuedRead {
+        ReadPromise promise;
+        Deadline deadline;
+    };
+
+    // What the RPC and transport threads hand to the loop thread.
+    struct Inbox {
+        std::vector<raft::Message> messages;
+        std::vector<NodeId> unreachable;
+        std::deque<QueuedProposal> proposals;
+        std::deque<QueuedRead> reads;
+
+        bool empty() const {
+            return messages.empty() && unreachable.empty() && proposals.empty() && reads.empty();
+        }
+    };
+
+    RaftNode(RaftNodeOptions options,
+             std::unique_ptr<storage::FileSystem> fs,
+             std::unique_ptr<storage::Wal> wal,
+             std::unique_ptr<kv::MvccStore> store,
+             std::unique_ptr<raft::RawNode> raw);
+
+    // ---- Loop thread (raft_node.cc). ----
+    void Loop();
+    void HandleInbox(Inbox& inbox);
+    void ProposeQueued(QueuedProposal& proposal);
+    void ReadQueued(QueuedRead& read);
+    void PublishView();
+
+    // ---- Loop thread: the Ready (raft_node_ready.cc). ----
+    void DrainReady();
+    void Persist(const raft::Ready& ready);
+    void Apply(const raft::Ready& ready);
+    void ApplyConfChange(const raft::Entry& entry);
+
+    // ---- Transport threads. ----
+    void OnMessages(std::vector<raft::Message> messages);
+    void OnUnreachable(NodeId peer);
+
+    const RaftNodeOptions options_;
+    std::unique_ptr<storage::FileSystem> fs_;
+    std::unique_ptr<storage::Wal> wal_;
+    std::unique_ptr<raft::RawNode> raw_;
+    std::unique_ptr<transport::PeerTransport> transport_;
+
+    mutable std::mutex store_mu_;
+    std::unique_ptr<kv::MvccStore> store_;  // guarded by store_mu_
+
+    // Loop thread only.
+    ProposalWaiters proposals_;
+    ReadWaiters reads_;
+    Index applied_;          // the store's applied index as of the last Ready
+    uint64_t next_read_id_;  // starts at a random value: contexts are unique across restarts
+
+    std::mutex inbox_mu_;
+    std::condition_variable inbox_cv_;
+    Inbox inbox_;            // guarded by inbox_mu_
+    bool stopping_ = false;  // guarded by inbox_mu_
+
+    mutable std::mutex view_mu_;
+    NodeView view_;  // guarded by view_mu_
+
+    std::atomic<uint64_t> next_request_id_;
+    std::thread loop_thread_;
+    bool started_ = false;
+    bool stopped_ = false;
+};
+
+}  // namespace keel::server

@@ -1,0 +1,110 @@
+// RaftNode's Ready handling: raw_node.h's four steps, on the loop thread.
+#include <absl/strings/str_format.h>
+#include <spdlog/spdlog.h>
+
+#include "base/assert.h"
+#include "raft/conf_change_codec.h"
+#include "server/limits.h"
+#include "server/raft_node.h"
+
+namespace keel::server {
+namespace {
+
+// A failed WAL write or fsync is not retried (the kernel may have dropped the pages): the
+// process crashes and recovers by reopening (STYLE.md, Errors; storage/wal.h).
+void CrashIfFailed(const absl::Status& status, const char* what) {
+    KEEL_ASSERT_MSG(status.ok(), "cannot %s: %s", what, status.ToString());
+}
+
+}  // namespace
+
+void RaftNode::DrainReady() {
+    for (int round = 0; raw_->HasReady(); ++round) {
+        KEEL_ASSERT_MSG(round < kReadyRoundsMax, "%d Readies in a row: a livelock", round);
+        raft::Ready ready = raw_->GetReady();
+        if (ready.soft_state.has_value()) {
+            spdlog::info("member {:x} is {} in term {}; leader {:x}",
+                         options_.self.value(),
+                         raft::RoleName(ready.soft_state->role),
+                         raw_->term().value(),
+                         ready.soft_state->leader.value());
+        }
+        // 1. Persist, durably before anything leaves this member (Figure 2).
+        Persist(ready);
+        // 2. Send.
+        if (!ready.messages.empty()) {
+            transport_->Send(std::move(ready.messages));
+        }
+        // 3. Apply, and answer the requests waiting for what was applied.
+        Apply(ready);
+        for (const raft::ReadState& state : ready.read_states) {
+            reads_.Confirm(state);
+        }
+        for (const std::string& context : ready.dropped_read_contexts) {
+            reads_.Drop(context);
+        }
+        reads_.OnApplied(applied_);
+        // 4. Advance.
+        raw_->Advance();
+    }
+    PublishView();
+}
+
+void RaftNode::Persist(const raft::Ready& ready) {
+    // No keeld member compacts its log yet, so no leader ever sends a snapshot.
+    KEEL_ASSERT_MSG(!ready.snapshot.has_value(),
+                    "installing snapshot %d is not implemented yet",
+                    ready.snapshot->meta.index.value());
+    if (!ready.entries.empty()) {
+        CrashIfFailed(wal_->Append(ready.entries), "append to the WAL");
+    }
+    if (ready.hard_state.has_value()) {
+        CrashIfFailed(wal_->SaveHardState(*ready.hard_state), "save the hard state");
+    }
+    // Entries are always synced before Advance() tells Raft they are durable (the leader counts
+    // its own copy only then). A hard state that only moved the commit index rides along with
+    // the next sync: recovery can rebuild it from the store (raft_node.cc, BuildRestored).
+    if (ready.must_sync || !ready.entries.empty()) {
+        CrashIfFailed(wal_->Sync(), "sync the WAL");
+    }
+}
+
+void RaftNode::Apply(const raft::Ready& ready) {
+    if (ready.committed_entries.empty()) {
+        return;
+    }
+    std::lock_guard lock(store_mu_);
+    for (const raft::Entry& entry : ready.committed_entries) {
+        KEEL_ASSERT_MSG(entry.index == store_->applied_index().Next(),
+                        "applying entry %d after %d",
+                        entry.index.value(),
+                        store_->applied_index().value());
+        if (entry.type == raft::EntryType::kConfChange) {
+            ApplyConfChange(entry);
+            proposals_.OnApplied(
+                entry.index,
+                entry.term,
+                absl::InternalError("etcdserver: entry was a configuration change"));
+            continue;
+        }
+        AppliedCommand applied = ApplyEntry(*store_, entry);
+        proposals_.OnApplied(entry.index, entry.term, applied.response);
+    }
+    applied_ = store_->applied_index();
+}
+
+void RaftNode::ApplyConfChange(const raft::Entry& entry) {
+    // keeld does not propose membership changes yet; a log that holds one (written by a later
+    // version) is still applied faithfully, or Raft's configuration would diverge.
+    store_->ApplyNoop(kv::ApplyContext{.index = entry.index});
+    absl::StatusOr<raft::ConfChange> change = raft::DecodeConfChange(entry.data);
+    KEEL_ASSERT_MSG(change.ok(),
+                    "committed conf change %d does not decode: %s",
+                    entry.index.value(),
+                    change.status().ToString());
+    const raft::ConfState conf = raw_->ApplyConfChange(*change);
+    spdlog::info(
+        "applied a configuration change at {}: {} voters", entry.index.value(), conf.voters.size());
+}
+
+}  // namespace keel::server

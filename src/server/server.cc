@@ -1,0 +1,108 @@
+#include "server/server.h"
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <spdlog/spdlog.h>
+
+#include "base/status.h"
+#include "server/limits.h"
+
+namespace keel::server {
+namespace {
+
+// How long in-flight calls may finish once the node has stopped (they are answering at once
+// by then; this only bounds a stuck network write).
+constexpr std::chrono::milliseconds kGrpcShutdownGrace{500};
+
+absl::StatusOr<std::unique_ptr<grpc::Server>> BuildAndStart(
+    grpc::ServerBuilder& builder,
+    const std::vector<std::string>& addresses,
+    std::vector<int>& ports) {
+    ports.resize(addresses.size());
+    for (size_t i = 0; i < addresses.size(); ++i) {
+        builder.AddListeningPort(addresses[i], grpc::InsecureServerCredentials(), &ports[i]);
+    }
+    builder.SetMaxReceiveMessageSize(static_cast<int>(kClientMessageBytesMax));
+    builder.SetMaxSendMessageSize(-1);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    for (size_t i = 0; i < addresses.size(); ++i) {
+        if (server == nullptr || ports[i] == 0) {
+            return absl::UnavailableError(absl::StrCat("cannot listen on ", addresses[i]));
+        }
+    }
+    return server;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
+    const Member* self = options.cluster.FindByName(options.name);
+    if (self == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--name=", options.name, " is not in --initial-cluster"));
+    }
+    KEEL_ASSIGN_OR_RETURN(std::unique_ptr<RaftNode> node,
+                          RaftNode::Open(RaftNodeOptions{
+                              .data_dir = options.data_dir,
+                              .cluster = options.cluster,
+                              .self = self->id,
+                              .initial_state = options.initial_state,
+                              .tick_interval = options.tick_interval,
+                              .election_timeout_ticks = options.election_timeout_ticks,
+                          }));
+    std::unique_ptr<Server> server(new Server(std::move(node), options));
+    KEEL_RETURN_IF_ERROR(server->Listen(options));
+    server->node_->Start();
+    spdlog::info("member {} ({:x}) of cluster {:x} serving clients on {}, peers on {}",
+                 options.name,
+                 self->id.value(),
+                 options.cluster.cluster_id,
+                 absl::StrJoin(options.client_addresses, ","),
+                 options.peer_address);
+    return server;
+}
+
+Server::Server(std::unique_ptr<RaftNode> node, const ServerOptions& options)
+    : node_(std::move(node)),
+      forwarder_(node_->cluster()),
+      client_kv_(*node_, forwarder_),
+      peer_kv_(*node_, forwarder_),
+      maintenance_(*node_),
+      cluster_(*node_, options.client_urls) {}
+
+absl::Status Server::Listen(const ServerOptions& options) {
+    std::vector<int> ports;
+    grpc::ServerBuilder peer_builder;
+    peer_builder.RegisterService(node_->peer_service());
+    peer_builder.RegisterService(&peer_kv_);
+    KEEL_ASSIGN_OR_RETURN(peer_server_, BuildAndStart(peer_builder, {options.peer_address}, ports));
+    grpc::ServerBuilder client_builder;
+    client_builder.RegisterService(&client_kv_);
+    client_builder.RegisterService(&maintenance_);
+    client_builder.RegisterService(&cluster_);
+    KEEL_ASSIGN_OR_RETURN(client_server_,
+                          BuildAndStart(client_builder, options.client_addresses, ports));
+    return absl::OkStatus();
+}
+
+Server::~Server() {
+    Shutdown();
+}
+
+void Server::Shutdown() {
+    if (shut_down_) {
+        return;
+    }
+    shut_down_ = true;
+    node_->Stop();
+    const auto deadline = std::chrono::system_clock::now() + kGrpcShutdownGrace;
+    if (client_server_ != nullptr) {
+        client_server_->Shutdown(deadline);
+    }
+    if (peer_server_ != nullptr) {
+        peer_server_->Shutdown(deadline);
+    }
+    spdlog::info("stopped serving");
+}
+
+}  // namespace keel::server

@@ -1,0 +1,74 @@
+// Server: one keeld process: a RaftNode plus its two gRPC servers.
+//
+//   client listener (--listen-client-urls): etcd's KV, Maintenance (Status) and Cluster
+//     (MemberList) services, for etcdctl and etcd clients;
+//   peer listener (--listen-peer-urls): keel.raft.v1 (the Raft transport) and etcd's KV
+//     service again, which followers use to forward writes to the leader
+//     (leader_forwarder.h).
+//
+// Shutdown order: the node stops first (its waiting requests are answered "server stopped"),
+// then both gRPC servers shut down (no handler is left blocked), then the store closes and
+// flushes as the node is destroyed.
+// Threading: Start and Shutdown from one thread (keeld's main); the rest runs on gRPC's
+// threads and the node's loop thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+#include <grpcpp/grpcpp.h>
+
+#include "server/cluster_config.h"
+#include "server/cluster_service.h"
+#include "server/kv_service.h"
+#include "server/leader_forwarder.h"
+#include "server/maintenance_service.h"
+#include "server/raft_node.h"
+
+namespace keel::server {
+
+struct ServerOptions {
+    std::string name;
+    std::string data_dir;
+    std::vector<std::string> client_urls;  // as given, for MemberList
+    std::vector<std::string> client_addresses;
+    std::string peer_address;
+    ClusterConfig cluster;
+    InitialClusterState initial_state = InitialClusterState::kNew;
+    std::chrono::milliseconds tick_interval{100};
+    int election_timeout_ticks = 10;
+};
+
+class Server {
+public:
+    // Opens the node, binds both listeners and starts serving. Errors: the node's (see
+    // RaftNode::Open), InvalidArgument if `name` is not in the cluster, Unavailable if a
+    // listener cannot bind.
+    static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
+
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Stops serving and closes the node (see the class comment). Idempotent.
+    void Shutdown();
+
+private:
+    explicit Server(std::unique_ptr<RaftNode> node, const ServerOptions& options);
+    absl::Status Listen(const ServerOptions& options);
+
+    std::unique_ptr<RaftNode> node_;
+    LeaderForwarder forwarder_;
+    KvService client_kv_;
+    KvService peer_kv_;
+    MaintenanceService maintenance_;
+    ClusterService cluster_;
+    std::unique_ptr<grpc::Server> peer_server_;
+    std::unique_ptr<grpc::Server> client_server_;
+    bool shut_down_ = false;
+};
+
+}  // namespace keel::server

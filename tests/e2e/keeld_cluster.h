@@ -1,0 +1,81 @@
+// A local keeld cluster for end-to-end tests: N keeld processes on free loopback ports, in a
+// temp dir, each owned by a Process (stopped by PID, never by name).
+//
+// Also the small etcdctl runner the tests use: every invocation is bounded by coreutils
+// `timeout`, so a hung client cannot hang the test.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "e2e/process.h"
+
+namespace keel::testing {
+
+struct KeeldClusterOptions {
+    int size = 3;
+    int tick_ms = 50;
+    int election_ticks = 10;
+};
+
+class KeeldCluster {
+public:
+    explicit KeeldCluster(KeeldClusterOptions options = {});
+    ~KeeldCluster();
+    KeeldCluster(const KeeldCluster&) = delete;
+    KeeldCluster& operator=(const KeeldCluster&) = delete;
+
+    int size() const { return static_cast<int>(members_.size()); }
+
+    // Starts member i (again, after Kill/Stop: same name, ports and data directory).
+    void Start(int i);
+    // SIGKILL, as a crash.
+    void Kill(int i);
+    // SIGTERM, then waits up to `timeout` for a clean exit; false if it did not exit.
+    bool Stop(int i, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    bool Running(int i);
+
+    // "127.0.0.1:port" of member i's client listener.
+    std::string ClientAddress(int i) const;
+    // Every member's client URL, comma-separated (etcdctl's --endpoints).
+    std::string Endpoints() const;
+    std::string Log(int i) const;
+    // Every member's log, for failure messages.
+    std::string Logs() const;
+
+    // The index of the member that all running members agree is the leader (asked through
+    // Maintenance.Status), once one is; nullopt after `timeout`.
+    std::optional<int> WaitForLeader(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+private:
+    struct Member {
+        std::string name;
+        int client_port = 0;
+        int peer_port = 0;
+        std::unique_ptr<Process> process;
+    };
+
+    std::optional<uint64_t> LeaderSeenBy(int i);
+    uint64_t MemberId(int i);
+
+    KeeldClusterOptions options_;
+    TempDir dir_;
+    std::string initial_cluster_;
+    std::vector<Member> members_;
+};
+
+struct EtcdctlResult {
+    int exit_code = -1;
+    std::string output;  // stdout and stderr
+};
+
+// Runs `ETCDCTL_API=3 etcdctl --endpoints=<endpoints> <args>` with `stdin_text` on its
+// standard input, bounded by a 15 s `timeout`.
+EtcdctlResult Etcdctl(const std::string& endpoints,
+                      const std::string& args,
+                      const std::string& stdin_text = "");
+
+}  // namespace keel::testing

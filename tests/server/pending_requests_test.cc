@@ -1,0 +1,103 @@
+#include "server/pending_requests.h"
+
+#include <gtest/gtest.h>
+
+#include "server/errors.h"
+
+namespace keel::server {
+namespace {
+
+const Deadline kFar = Clock::now() + std::chrono::hours(1);
+
+TEST(ProposalWaiters, MatchingTermGetsTheResponse) {
+    ProposalWaiters waiters;
+    ProposalPromise promise;
+    auto answer = promise.get_future();
+    waiters.Add(Index(5), Term(2), std::move(promise), kFar);
+    waiters.OnApplied(Index(4), Term(2), kv::PutResponse{});
+    EXPECT_EQ(waiters.size(), 1u);
+    waiters.OnApplied(Index(5), Term(2), kv::PutResponse{.header = {.revision = Revision(7)}});
+    EXPECT_EQ(waiters.size(), 0u);
+    const auto result = answer.get();
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(std::get<kv::PutResponse>(*result).header.revision, Revision(7));
+}
+
+TEST(ProposalWaiters, ReplacedEntryIsLeaderChanged) {
+    ProposalWaiters waiters;
+    ProposalPromise promise;
+    auto answer = promise.get_future();
+    waiters.Add(Index(5), Term(2), std::move(promise), kFar);
+    waiters.OnApplied(Index(5), Term(3), kv::PutResponse{});
+    EXPECT_EQ(answer.get().status(), LeaderChangedError());
+}
+
+TEST(ProposalWaiters, ReusedIndexAnswersTheOlderWaiter) {
+    ProposalWaiters waiters;
+    ProposalPromise old_promise;
+    ProposalPromise new_promise;
+    auto old_answer = old_promise.get_future();
+    waiters.Add(Index(5), Term(2), std::move(old_promise), kFar);
+    waiters.Add(Index(5), Term(4), std::move(new_promise), kFar);
+    EXPECT_EQ(old_answer.get().status(), LeaderChangedError());
+    EXPECT_EQ(waiters.size(), 1u);
+}
+
+TEST(ProposalWaiters, ExpireAndFailAll) {
+    ProposalWaiters waiters;
+    ProposalPromise soon;
+    ProposalPromise later;
+    auto soon_answer = soon.get_future();
+    auto later_answer = later.get_future();
+    const Deadline now = Clock::now();
+    waiters.Add(Index(1), Term(1), std::move(soon), now);
+    waiters.Add(Index(2), Term(1), std::move(later), kFar);
+    waiters.Expire(now + std::chrono::milliseconds(1));
+    EXPECT_EQ(soon_answer.get().status(), RequestTimeoutError());
+    EXPECT_EQ(waiters.size(), 1u);
+    waiters.FailAll(StoppedError());
+    EXPECT_EQ(later_answer.get().status(), StoppedError());
+}
+
+TEST(ReadWaiters, ConfirmedReadWaitsForApply) {
+    ReadWaiters reads;
+    ReadPromise promise;
+    auto answer = promise.get_future();
+    reads.Add("r1", std::move(promise), kFar);
+    reads.OnApplied(Index(100));
+    EXPECT_EQ(reads.size(), 1u) << "not confirmed yet";
+    reads.Confirm(raft::ReadState{.index = Index(10), .context = "r1"});
+    reads.Confirm(raft::ReadState{.index = Index(10), .context = "unknown"});
+    reads.OnApplied(Index(9));
+    EXPECT_EQ(answer.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+    reads.OnApplied(Index(10));
+    EXPECT_TRUE(answer.get().ok());
+    EXPECT_EQ(reads.size(), 0u);
+}
+
+TEST(ReadWaiters, DroppedReadIsNoLeader) {
+    ReadWaiters reads;
+    ReadPromise promise;
+    auto answer = promise.get_future();
+    reads.Add("r1", std::move(promise), kFar);
+    reads.Drop("r1");
+    EXPECT_EQ(answer.get(), NoLeaderError());
+}
+
+TEST(ReadWaiters, ExpireCoversBothTables) {
+    ReadWaiters reads;
+    ReadPromise a;
+    ReadPromise b;
+    auto a_answer = a.get_future();
+    auto b_answer = b.get_future();
+    const Deadline now = Clock::now();
+    reads.Add("a", std::move(a), now);
+    reads.Add("b", std::move(b), now);
+    reads.Confirm(raft::ReadState{.index = Index(3), .context = "b"});
+    reads.Expire(now + std::chrono::milliseconds(1));
+    EXPECT_EQ(a_answer.get(), RequestTimeoutError());
+    EXPECT_EQ(b_answer.get(), RequestTimeoutError());
+}
+
+}  // namespace
+}  // namespace keel::server

@@ -1,0 +1,129 @@
+// keeld: the keel server. One member of a static three- (or one-, five-, seven-) member
+// cluster, serving etcd's v3 KV API. Flags follow etcd's names so that muscle memory works:
+//
+//   keeld --name=a --data-dir=data/a --listen-client-urls=http://127.0.0.1:2379
+//         --listen-peer-urls=http://127.0.0.1:2380
+//         --initial-cluster=a=http://127.0.0.1:2380,b=http://127.0.0.1:2480,c=...
+//
+// Logs go to stderr. SIGTERM or SIGINT shuts down cleanly (docs/server.md); SIGKILL is safe
+// too: everything acknowledged is in the WAL.
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <absl/strings/str_split.h>
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "base/status.h"
+#include "server/cluster_config.h"
+#include "server/server.h"
+
+namespace keel::server {
+namespace {
+
+struct Flags {
+    std::string name = "default";
+    std::string data_dir;
+    std::string listen_client_urls = "http://127.0.0.1:2379";
+    std::string listen_peer_urls = "http://127.0.0.1:2380";
+    std::string initial_cluster;
+    std::string initial_cluster_state = "new";
+    int tick_ms = 100;
+    int election_ticks = 10;
+    std::string log_level = "info";
+};
+
+void AddFlags(CLI::App& app, Flags& flags) {
+    app.add_option("--name", flags.name, "this member's name in --initial-cluster");
+    app.add_option("--data-dir", flags.data_dir, "WAL and store directory (default: NAME.keel)");
+    app.add_option("--listen-client-urls",
+                   flags.listen_client_urls,
+                   "comma-separated http://host:port URLs for etcd clients");
+    app.add_option("--listen-peer-urls",
+                   flags.listen_peer_urls,
+                   "the http://host:port URL for the other members");
+    app.add_option("--initial-cluster",
+                   flags.initial_cluster,
+                   "name=http://host:port,... for every member (default: NAME=peer URL)");
+    app.add_option("--initial-cluster-state",
+                   flags.initial_cluster_state,
+                   "new (bootstrap or restart) or existing (restart only; joining a running "
+                   "cluster is not supported yet)")
+        ->check(CLI::IsMember({"new", "existing"}));
+    app.add_option("--tick-ms", flags.tick_ms, "Raft tick interval in milliseconds")
+        ->check(CLI::Range(1, 10000));
+    app.add_option("--election-ticks",
+                   flags.election_ticks,
+                   "election timeout in ticks (randomized up to twice this)")
+        ->check(CLI::Range(2, 1000));
+    app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");
+}
+
+absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
+    ServerOptions options{
+        .name = flags.name,
+        .data_dir = flags.data_dir.empty() ? flags.name + ".keel" : flags.data_dir,
+        .tick_interval = std::chrono::milliseconds(flags.tick_ms),
+        .election_timeout_ticks = flags.election_ticks};
+    KEEL_ASSIGN_OR_RETURN(options.client_addresses, AddressesFromUrls(flags.listen_client_urls));
+    options.client_urls = absl::StrSplit(flags.listen_client_urls, ',', absl::SkipWhitespace());
+    KEEL_ASSIGN_OR_RETURN(options.peer_address, AddressFromUrl(flags.listen_peer_urls));
+    const std::string initial_cluster = flags.initial_cluster.empty()
+                                            ? flags.name + "=" + flags.listen_peer_urls
+                                            : flags.initial_cluster;
+    KEEL_ASSIGN_OR_RETURN(options.cluster, ParseInitialCluster(initial_cluster));
+    options.initial_state = flags.initial_cluster_state == "existing"
+                                ? InitialClusterState::kExisting
+                                : InitialClusterState::kNew;
+    return options;
+}
+
+// Blocks SIGINT and SIGTERM in every thread (call before any thread starts) and returns the
+// set, so that main alone receives them through sigwait.
+sigset_t BlockShutdownSignals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
+}
+
+int Run(int argc, char** argv) {
+    CLI::App app{"keeld: the keel server (etcd v3 API)"};
+    Flags flags;
+    AddFlags(app, flags);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    spdlog::set_default_logger(spdlog::stderr_color_mt("keeld"));
+    spdlog::set_level(spdlog::level::from_str(flags.log_level));
+    absl::StatusOr<ServerOptions> options = ToOptions(flags);
+    if (!options.ok()) {
+        spdlog::error("{}", options.status().ToString());
+        return 2;
+    }
+    const sigset_t signals = BlockShutdownSignals();
+    absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(*std::move(options));
+    if (!server.ok()) {
+        spdlog::error("cannot start: {}", server.status().ToString());
+        return 1;
+    }
+    int signal = 0;
+    sigwait(&signals, &signal);
+    spdlog::info("received signal {}, shutting down", signal);
+    (*server)->Shutdown();
+    return 0;
+}
+
+}  // namespace
+}  // namespace keel::server
+
+int main(int argc, char** argv) {
+    return keel::server::Run(argc, argv);
+}
