@@ -66,25 +66,31 @@ void ApplyOp(const PendingOp& op, std::string* contents) {
 
 }  // namespace
 
+// Whether an operation changes a file (and so needs a writable handle).
+enum class Access : uint8_t {
+    kRead = 0,
+    kWrite = 1,
+};
+
 // A handle on an inode, valid until the next Crash().
 class SimFileSystem::SimFile final : public storage::File {
 public:
-    SimFile(SimFileSystem* fs, std::shared_ptr<Inode> inode, std::string path, bool writable)
+    SimFile(SimFileSystem* fs, std::shared_ptr<Inode> inode, std::string path, Access access)
         : fs_(fs),
           inode_(std::move(inode)),
           path_(std::move(path)),
-          writable_(writable),
+          access_(access),
           epoch_(fs->epoch_) {}
 
     absl::Status WriteAt(uint64_t offset, std::string_view data) override {
         std::lock_guard lock(fs_->mu_);
-        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kWrite, data.size(), /*write=*/true));
+        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kWrite, data.size(), Access::kWrite));
         return fs_->WriteLocked(*inode_, offset, data);
     }
 
     absl::Status ReadAt(uint64_t offset, size_t size, std::string* out) override {
         std::lock_guard lock(fs_->mu_);
-        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kRead, size, /*write=*/false));
+        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kRead, size, Access::kRead));
         out->clear();
         if (offset < inode_->data.size()) {
             *out = inode_->data.substr(offset, size);
@@ -94,7 +100,7 @@ public:
 
     absl::Status Sync() override {
         std::lock_guard lock(fs_->mu_);
-        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kSync, inode_->data.size(), /*write=*/false));
+        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kSync, inode_->data.size(), Access::kRead));
         inode_->durable = inode_->data;
         inode_->pending.clear();
         ++fs_->sync_count_;
@@ -103,7 +109,7 @@ public:
 
     absl::Status Preallocate(uint64_t size) override {
         std::lock_guard lock(fs_->mu_);
-        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kPreallocate, size, /*write=*/true));
+        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kPreallocate, size, Access::kWrite));
         if (size <= inode_->data.size()) {
             return absl::OkStatus();
         }
@@ -112,23 +118,23 @@ public:
 
     absl::Status Truncate(uint64_t size) override {
         std::lock_guard lock(fs_->mu_);
-        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kTruncate, size, /*write=*/true));
+        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kTruncate, size, Access::kWrite));
         return fs_->ResizeLocked(*inode_, size, FsOp::kTruncate);
     }
 
     absl::StatusOr<uint64_t> Size() override {
         std::lock_guard lock(fs_->mu_);
-        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kRead, 0, /*write=*/false));
+        KEEL_RETURN_IF_ERROR(CheckLocked(FsOp::kRead, 0, Access::kRead));
         return inode_->data.size();
     }
 
 private:
-    absl::Status CheckLocked(FsOp op, uint64_t bytes, bool write) {
+    absl::Status CheckLocked(FsOp op, uint64_t bytes, Access access) {
         if (epoch_ != fs_->epoch_) {
             return absl::FailedPreconditionError(
                 absl::StrCat(path_, ": handle opened before a crash"));
         }
-        if (write && !writable_) {
+        if (access == Access::kWrite && access_ != Access::kWrite) {
             return absl::ErrnoToStatus(EBADF, absl::StrCat(FsOpName(op), " ", path_));
         }
         return fs_->Admit(op, path_, bytes);
@@ -137,7 +143,7 @@ private:
     SimFileSystem* const fs_;
     const std::shared_ptr<Inode> inode_;
     const std::string path_;
-    const bool writable_;
+    const Access access_;
     const uint64_t epoch_;
 };
 
@@ -237,8 +243,8 @@ absl::StatusOr<std::unique_ptr<storage::File>> SimFileSystem::Open(const std::st
     } else if (it == files_.end()) {
         return absl::ErrnoToStatus(ENOENT, absl::StrCat("open ", path));
     }
-    const bool writable = mode != storage::OpenMode::kReadOnly;
-    return std::make_unique<SimFile>(this, it->second, path, writable);
+    const Access access = mode == storage::OpenMode::kReadOnly ? Access::kRead : Access::kWrite;
+    return std::make_unique<SimFile>(this, it->second, path, access);
 }
 
 absl::Status SimFileSystem::Rename(const std::string& from, const std::string& to) {

@@ -1,5 +1,6 @@
 #include "storage/wal_format.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <absl/strings/str_cat.h>
@@ -19,15 +20,6 @@ constexpr uint8_t kEntryTypeMax = 1;    // raft::EntryType::kConfChange
 uint32_t RecordCrc(uint8_t type, std::string_view payload) {
     const char type_byte = static_cast<char>(type);
     return base::Crc32c(payload, base::Crc32c(std::string_view(&type_byte, 1)));
-}
-
-bool AllZero(std::string_view bytes) {
-    for (const char c : bytes) {
-        if (c != 0) {
-            return false;
-        }
-    }
-    return true;
 }
 
 void PutIdList(std::string* out, const std::vector<NodeId>& ids) {
@@ -54,6 +46,10 @@ bool GetIdList(Decoder* decoder, std::vector<NodeId>* ids) {
 }
 
 }  // namespace
+
+bool IsAllZero(std::string_view bytes) {
+    return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
+}
 
 const char* RecordTypeName(RecordType type) {
     switch (type) {
@@ -160,11 +156,11 @@ Frame ParseFrame(std::string_view segment, uint64_t offset, uint64_t payload_byt
     Frame frame;
     const std::string_view rest = segment.substr(offset);
     if (rest.size() < kFrameHeaderBytes) {
-        frame.kind = AllZero(rest) ? Frame::Kind::kEnd : Frame::Kind::kBad;
+        frame.kind = IsAllZero(rest) ? Frame::Kind::kEnd : Frame::Kind::kBad;
         frame.problem = "truncated record header";
         return frame;
     }
-    if (AllZero(rest.substr(0, kFrameHeaderBytes))) {
+    if (IsAllZero(rest.substr(0, kFrameHeaderBytes))) {
         frame.kind = Frame::Kind::kEnd;
         return frame;
     }

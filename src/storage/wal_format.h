@@ -77,6 +77,9 @@ struct Frame {
 // `payload_bytes_max` bounds the length field.
 Frame ParseFrame(std::string_view segment, uint64_t offset, uint64_t payload_bytes_max);
 
+// True if every byte of `bytes` is zero (what preallocated, unwritten space reads as).
+bool IsAllZero(std::string_view bytes);
+
 // The first offset after `offset` at which a whole record with a valid checksum starts, or
 // nullopt. Used to tell a torn tail (nothing intact follows) from corruption in the middle.
 std::optional<uint64_t> FindIntactRecord(std::string_view segment,

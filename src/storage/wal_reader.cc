@@ -17,10 +17,6 @@ absl::Status DataLossAt(const std::string& path, uint64_t offset, absl::string_v
     return absl::DataLossError(absl::StrCat(path, " at offset ", offset, ": ", what));
 }
 
-bool AllZero(std::string_view bytes) {
-    return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
-}
-
 // Rebuilds the log from records in write order, mirroring LogState with the payloads.
 // Invariant: entries_[k].index == log_.first_index() + k, and entries_.size() is the log's
 // length.
@@ -228,7 +224,7 @@ absl::Status ScanRecords(const SegmentFile& segment,
         if (frame.kind == Frame::Kind::kBad) {
             return DataLossAt(segment.path, offset, frame.problem);
         }
-        if (!AllZero(bytes.substr(offset))) {
+        if (!IsAllZero(bytes.substr(offset))) {
             return DataLossAt(
                 segment.path, offset, "nonzero bytes after the end of a sealed segment");
         }
