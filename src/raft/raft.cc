@@ -269,11 +269,11 @@ bool Raft::HandleTerm(const Message& m) {
             // pre-vote or check-quorum our term may be ahead without an election it heard
             // of): tell it, so that it steps down.
             Send({.type = MessageType::kAppendResponse, .to = m.from});
-        } else if (m.type == MessageType::kPreVote) {
-            Send({.type = MessageType::kPreVoteResponse,
-                  .to = m.from,
-                  .term = term_,
-                  .reject = true});
+        } else if (m.type == MessageType::kVote || m.type == MessageType::kPreVote) {
+            // Figure 2: "reply false if term < currentTerm", with our term, so that a
+            // candidate whose term fell behind catches up instead of campaigning forever in
+            // terms everyone ignores.
+            RejectVote(m);
         }
         return false;
     }
@@ -299,6 +299,12 @@ void Raft::HandleVoteRequest(const Message& m) {
         }
         return;
     }
+    RejectVote(m);
+}
+
+void Raft::RejectVote(const Message& m) {
+    const MessageType response = m.type == MessageType::kPreVote ? MessageType::kPreVoteResponse
+                                                                 : MessageType::kVoteResponse;
     // The rejection tells the candidate our commit index: see LearnCommitFromVoter().
     Send({.type = response,
           .to = m.from,

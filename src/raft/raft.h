@@ -116,6 +116,7 @@ private:
     absl::Status StepCandidate(const Message& m);
     absl::Status StepFollower(const Message& m);
     void HandleVoteRequest(const Message& m);
+    void RejectVote(const Message& m);
     void HandleVoteResponse(const Message& m);
     void LearnCommitFromVoter(const Message& m);
     absl::Status HandleAppend(const Message& m);
