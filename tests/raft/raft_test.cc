@@ -237,6 +237,22 @@ TEST(RaftElection, UnsafeKnobGrantsVoteToStaleLog) {
     EXPECT_EQ(ready.hard_state->voted_for, NodeId(1));
 }
 
+TEST(RaftElection, StaleCandidateLearnsTheCurrentTerm) {
+    Restored restored = Bootstrap({1, 2, 3});
+    restored.hard_state.term = Term(5);
+    std::unique_ptr<RawNode> voter = MustCreate(MakeConfig(2), restored);
+    ASSERT_TRUE(
+        voter
+            ->Step(
+                {.type = MessageType::kVote, .from = NodeId(1), .to = NodeId(2), .term = Term(3)})
+            .ok());
+    Ready ready = voter->GetReady();
+    ASSERT_EQ(ready.messages.size(), 1u);
+    EXPECT_TRUE(ready.messages[0].reject);
+    EXPECT_EQ(ready.messages[0].term, Term(5));  // Figure 2: reply with currentTerm
+    EXPECT_EQ(voter->term(), Term(5));
+}
+
 TEST(RaftElection, OneVotePerTerm) {
     std::unique_ptr<RawNode> voter = MustCreate(MakeConfig(3), Bootstrap({1, 2, 3}));
     Message vote{.type = MessageType::kVote, .from = NodeId(1), .to = NodeId(3), .term = Term(1)};
