@@ -91,6 +91,35 @@ absl::StatusOr<LeaseRevokeResponse> RevokeLease(const LeaseRevokeRequest& reques
     return LeaseRevokeResponse{};
 }
 
+// A consistent view for one read: a RocksDB snapshot, and the store meta as of it. Reads
+// through it never see half an apply, whatever the applying thread does meanwhile.
+class ReadView {
+public:
+    explicit ReadView(rocksdb::DB* db)
+        : db_(db), snapshot_(db->GetSnapshot()), reader_(db, nullptr, snapshot_) {
+        if (const std::optional<std::string> bytes = reader_.Get(encoding::kMetaKey)) {
+            meta_ = encoding::DecodeStoreMeta(*bytes);
+        }
+    }
+
+    ~ReadView() { db_->ReleaseSnapshot(snapshot_); }
+
+    ReadView(const ReadView&) = delete;
+    ReadView& operator=(const ReadView&) = delete;
+
+    const StateReader& reader() const { return reader_; }
+
+    const StoreMeta& meta() const { return meta_; }
+
+    const rocksdb::Snapshot* snapshot() const { return snapshot_; }
+
+private:
+    rocksdb::DB* db_;
+    const rocksdb::Snapshot* snapshot_;
+    StateReader reader_;
+    StoreMeta meta_{.revision = kInitialRevision};
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MvccStore>> MvccStore::Open(const std::string& dir,
@@ -315,32 +344,34 @@ absl::StatusOr<TxnResponse> MvccStore::ReadTxn(const TxnRequest& request) const 
         return absl::InvalidArgumentError("keel: a read-only txn may not put or delete");
     }
     KEEL_RETURN_IF_ERROR(ValidateTxn(request, options_.txn_ops_max));
+    const ReadView view(db_.get());
     // A write transaction that is never committed: the reads are the same code as at apply.
-    WriteTxn txn(db_.get(), meta_.revision, meta_.compacted_revision);
+    WriteTxn txn(db_.get(), view.meta().revision, view.meta().compacted_revision, view.snapshot());
     KEEL_ASSIGN_OR_RETURN(TxnResponse response, ExecuteTxn(txn, request));
     KEEL_ASSERT(!txn.changed());
-    SetTxnHeaders(meta_.revision, &response);
+    SetTxnHeaders(view.meta().revision, &response);
     return response;
 }
 
 absl::StatusOr<RangeResponse> MvccStore::Range(const RangeRequest& request) const {
-    const StateReader reader(db_.get(), nullptr);
-    KEEL_ASSIGN_OR_RETURN(RangeResponse response,
-                          ExecuteRange(reader, request, meta_.revision, meta_.compacted_revision));
-    response.header.revision = meta_.revision;
+    const ReadView view(db_.get());
+    KEEL_ASSIGN_OR_RETURN(
+        RangeResponse response,
+        ExecuteRange(view.reader(), request, view.meta().revision, view.meta().compacted_revision));
+    response.header.revision = view.meta().revision;
     return response;
 }
 
 absl::StatusOr<LeaseTimeToLiveResponse> MvccStore::LeaseTimeToLive(
     const LeaseTimeToLiveRequest& request) const {
-    const StateReader reader(db_.get(), nullptr);
-    const LeaseStore leases(reader, nullptr);
+    const ReadView view(db_.get());
+    const LeaseStore leases(view.reader(), nullptr);
     const std::optional<LeaseRecord> record = leases.Find(request.id);
     if (!record.has_value()) {
         return LeaseNotFoundError();
     }
     LeaseTimeToLiveResponse response;
-    response.header.revision = meta_.revision;
+    response.header.revision = view.meta().revision;
     response.id = record->id;
     response.granted_ttl = record->granted_ttl;
     response.remaining_ttl_hint = record->remaining_ttl_hint;
@@ -351,10 +382,10 @@ absl::StatusOr<LeaseTimeToLiveResponse> MvccStore::LeaseTimeToLive(
 }
 
 LeaseLeasesResponse MvccStore::LeaseLeases() const {
-    const StateReader reader(db_.get(), nullptr);
+    const ReadView view(db_.get());
     LeaseLeasesResponse response;
-    response.header.revision = meta_.revision;
-    for (const LeaseRecord& record : LeaseStore(reader, nullptr).List()) {
+    response.header.revision = view.meta().revision;
+    for (const LeaseRecord& record : LeaseStore(view.reader(), nullptr).List()) {
         response.leases.push_back(LeaseStatus{.id = record.id,
                                               .granted_ttl = record.granted_ttl,
                                               .remaining_ttl_hint = record.remaining_ttl_hint});
@@ -363,18 +394,20 @@ LeaseLeasesResponse MvccStore::LeaseLeases() const {
 }
 
 absl::StatusOr<HistoryResponse> MvccStore::History(const HistoryRequest& request) const {
-    const StateReader reader(db_.get(), nullptr);
-    KEEL_ASSIGN_OR_RETURN(HistoryResponse response,
-                          ReadHistory(reader, request, meta_.revision, meta_.compacted_revision));
-    response.header.revision = meta_.revision;
+    const ReadView view(db_.get());
+    KEEL_ASSIGN_OR_RETURN(
+        HistoryResponse response,
+        ReadHistory(view.reader(), request, view.meta().revision, view.meta().compacted_revision));
+    response.header.revision = view.meta().revision;
     return response;
 }
 
 absl::StatusOr<HashKvResponse> MvccStore::HashKv(Revision revision) const {
-    const StateReader reader(db_.get(), nullptr);
-    KEEL_ASSIGN_OR_RETURN(HashKvResponse response,
-                          HashHistory(reader, revision, meta_.revision, meta_.compacted_revision));
-    response.header.revision = meta_.revision;
+    const ReadView view(db_.get());
+    KEEL_ASSIGN_OR_RETURN(
+        HashKvResponse response,
+        HashHistory(view.reader(), revision, view.meta().revision, view.meta().compacted_revision));
+    response.header.revision = view.meta().revision;
     return response;
 }
 

@@ -75,8 +75,11 @@ struct ApplyResult {
 // key-index entry; no history record is above revision().
 // Invariant: key k is attached to lease l iff k's latest version is live with lease l, and
 // lease l exists.
-// Thread use: not thread-safe. One owner (the server's apply loop) calls every method, or
-// serializes the calls of several threads.
+// Thread use: one owner thread (the server's apply loop) calls Apply*, Flush,
+// CreateCheckpoint, CheckInvariants and the accessors applied_index(), revision() and
+// compacted_revision(). The reads (Range, ReadTxn, LeaseTimeToLive, LeaseLeases, History,
+// HashKv, ApproximateSizeBytes) may run on any threads concurrently with it: each reads one
+// RocksDB snapshot together with the store meta recorded in it, so it sees whole applies only.
 class MvccStore {
 public:
     // Opens (creating if missing) the store in directory `dir`, which may be a checkpoint.
@@ -127,7 +130,7 @@ public:
     // Dispatches to the Apply* above; the response holds the matching WriteResponse.
     ApplyResult<WriteResponse> Apply(ApplyContext ctx, const WriteRequest& request);
 
-    // ---- Reads of the applied state. ----
+    // ---- Reads of the applied state (thread-safe; see the class comment). ----
     absl::StatusOr<RangeResponse> Range(const RangeRequest& request) const;
     // A txn that writes nothing on any path, answered without an entry (etcd serves these
     // locally too). Errors: InvalidArgument if any branch could write; as ApplyTxn otherwise.

@@ -36,17 +36,21 @@ void BoundedIterator::AssertOk() const {
     KEEL_ASSERT_MSG(status.ok(), "kv: RocksDB iterator failed: %s", status.ToString());
 }
 
-StateReader::StateReader(rocksdb::DB* db, rocksdb::WriteBatchWithIndex* pending)
-    : db_(db), pending_(pending) {
+StateReader::StateReader(rocksdb::DB* db,
+                         rocksdb::WriteBatchWithIndex* pending,
+                         const rocksdb::Snapshot* snapshot)
+    : db_(db), pending_(pending), snapshot_(snapshot) {
     KEEL_ASSERT(db_ != nullptr);
 }
 
 std::optional<std::string> StateReader::Get(std::string_view key) const {
     std::string value;
     const rocksdb::Slice k(key.data(), key.size());
-    const rocksdb::Status status =
-        pending_ == nullptr ? db_->Get(rocksdb::ReadOptions(), k, &value)
-                            : pending_->GetFromBatchAndDB(db_, rocksdb::ReadOptions(), k, &value);
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot_;
+    const rocksdb::Status status = pending_ == nullptr
+                                       ? db_->Get(options, k, &value)
+                                       : pending_->GetFromBatchAndDB(db_, options, k, &value);
     if (status.IsNotFound()) {
         return std::nullopt;
     }
@@ -57,6 +61,7 @@ std::optional<std::string> StateReader::Get(std::string_view key) const {
 std::unique_ptr<BoundedIterator> StateReader::NewIterator(std::string lower,
                                                           std::string upper) const {
     auto it = std::make_unique<BoundedIterator>(std::move(lower), std::move(upper));
+    it->options_.snapshot = snapshot_;
     rocksdb::Iterator* base = db_->NewIterator(it->options_);
     if (pending_ == nullptr) {
         it->it_.reset(base);

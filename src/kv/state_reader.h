@@ -50,13 +50,15 @@ private:
     std::unique_ptr<rocksdb::Iterator> it_;
 };
 
-// A read view of the store: the committed RocksDB state, overlaid with `pending` (the batch
-// of the apply in progress) when one is given, so that later operations of a Txn see the
-// writes of earlier ones.
-// Not thread-safe; it borrows the DB and the batch, which must outlive it.
+// A read view of the store: the committed RocksDB state (as of `snapshot`, when one is
+// given), overlaid with `pending` (the batch of the apply in progress) when one is given, so
+// that later operations of a Txn see the writes of earlier ones.
+// Not thread-safe; it borrows the DB, the batch and the snapshot, which must outlive it.
 class StateReader {
 public:
-    StateReader(rocksdb::DB* db, rocksdb::WriteBatchWithIndex* pending);
+    StateReader(rocksdb::DB* db,
+                rocksdb::WriteBatchWithIndex* pending,
+                const rocksdb::Snapshot* snapshot = nullptr);
 
     std::optional<std::string> Get(std::string_view key) const;
     std::unique_ptr<BoundedIterator> NewIterator(std::string lower, std::string upper) const;
@@ -64,6 +66,7 @@ public:
 private:
     rocksdb::DB* db_;
     rocksdb::WriteBatchWithIndex* pending_;
+    const rocksdb::Snapshot* snapshot_;
 };
 
 }  // namespace keel::kv

@@ -19,9 +19,12 @@ void AssertOk(const rocksdb::Status& status) {
 
 }  // namespace
 
-WriteTxn::WriteTxn(rocksdb::DB* db, Revision begin_revision, Revision compacted_revision)
+WriteTxn::WriteTxn(rocksdb::DB* db,
+                   Revision begin_revision,
+                   Revision compacted_revision,
+                   const rocksdb::Snapshot* snapshot)
     : batch_(rocksdb::BytewiseComparator(), kBatchReservedBytes, /*overwrite_key=*/true),
-      reader_(db, &batch_),
+      reader_(db, &batch_, snapshot),
       leases_(reader_, &batch_),
       begin_revision_(begin_revision),
       compacted_revision_(compacted_revision) {

@@ -25,7 +25,11 @@ namespace keel::kv {
 // Single-threaded; borrows the DB, which must outlive it.
 class WriteTxn {
 public:
-    WriteTxn(rocksdb::DB* db, Revision begin_revision, Revision compacted_revision);
+    // Reads see the committed state as of `snapshot` (null: the latest) plus the batch.
+    WriteTxn(rocksdb::DB* db,
+             Revision begin_revision,
+             Revision compacted_revision,
+             const rocksdb::Snapshot* snapshot = nullptr);
     WriteTxn(const WriteTxn&) = delete;
     WriteTxn& operator=(const WriteTxn&) = delete;
 
