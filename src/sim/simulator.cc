@@ -10,6 +10,7 @@
 #include "sim/fault_schedule.h"
 #include "sim/lying_node_storage.h"
 #include "sim/memory_node_storage.h"
+#include "sim/wal_node_storage.h"
 #include "sim/workload.h"
 
 namespace keel::sim {
@@ -28,6 +29,12 @@ StorageFactory MakeStorageFactory(const SimulatorOptions& options) {
         std::unique_ptr<NodeStorage> storage;
         if (kind == StorageKind::kMemory) {
             storage = std::move(memory);
+        } else if (kind == StorageKind::kWal) {
+            absl::StatusOr<std::unique_ptr<WalNodeStorage>> wal = WalNodeStorage::Create(
+                {.disk_seed = seed * 31 + id.value(), .bootstrap = bootstrap});
+            KEEL_ASSERT_MSG(
+                wal.ok(), "formatting a simulated disk failed: %s", wal.status().ToString());
+            storage = *std::move(wal);
         } else {
             storage = std::make_unique<LyingNodeStorage>(
                 std::move(memory), base::Rng(seed * 31 + id.value()), LyingNodeStorage::Options{});
@@ -232,6 +239,9 @@ std::string ReplayCommand(const SimulatorOptions& options) {
     }
     if (options.storage == StorageKind::kLying) {
         absl::StrAppend(&out, " --lying-disk");
+    }
+    if (options.storage == StorageKind::kWal) {
+        absl::StrAppend(&out, " --wal");
     }
     return out;
 }

@@ -4,8 +4,9 @@
 // client operations and the fault schedule injects faults; every checker runs after every
 // step. The liveness phase then heals the network, restarts every crashed node and requires,
 // within `liveness_ticks_max` ticks, a leader whose configuration's quorum applies an index
-// beyond the highest commit known at healing; failing that is a violation too. Everything random comes from the seed, so
-// a run is reproducible byte for byte: RunResult::trace_hash identifies its trace.
+// beyond the highest commit known at healing; failing that is a violation too. Everything random
+// comes from the seed, so a run is reproducible byte for byte: RunResult::trace_hash identifies its
+// trace.
 //
 // Stateless functions; each run owns everything it uses. Single-threaded.
 #pragma once
@@ -26,6 +27,7 @@ namespace keel::sim {
 enum class StorageKind : uint8_t {
     kMemory = 0,  // honest: MemoryNodeStorage
     kLying = 1,   // LyingNodeStorage over MemoryNodeStorage: acknowledges syncs it skipped
+    kWal = 2,     // WalNodeStorage: the real WAL and snapshot store on a simulated disk
 };
 
 inline constexpr uint64_t kDefaultSteps = 4000;

@@ -12,6 +12,8 @@ namespace {
 // The seeds of the range test. Chosen so that the binary stays well under a minute in a
 // normal build and a few minutes under ASan+UBSan (docs/simulator.md has the numbers).
 constexpr uint64_t kRangeSeeds = 500;
+// The seeds run on WalNodeStorage.
+constexpr uint64_t kWalSeeds = 100;
 // The teeth tests look for a violation among this many seeds.
 constexpr uint64_t kTeethSeeds = 60;
 
@@ -66,6 +68,17 @@ TEST(SimSeeds, RangeHasNoViolationsAndMakesProgress) {
     }
     EXPECT_GT(committed, kRangeSeeds * 10);
     EXPECT_GT(leaders, kRangeSeeds);
+}
+
+TEST(SimSeeds, WalStorageRangeHasNoViolations) {
+    // The same runs on the production WAL and snapshot store over simulated disks whose
+    // crashes tear unsynced writes (WalNodeStorage).
+    for (uint64_t seed = 0; seed < kWalSeeds; ++seed) {
+        SimulatorOptions options = Options(seed);
+        options.storage = StorageKind::kWal;
+        const RunResult result = RunSeed(options);
+        ASSERT_TRUE(result.ok()) << ViolationReport(options, result);
+    }
 }
 
 TEST(SimSeeds, ReplayCommandNamesEverythingThatChangesTheRun) {

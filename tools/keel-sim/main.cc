@@ -26,6 +26,7 @@ struct Flags {
     bool unsafe_commit_previous_term_entries = false;
     bool unsafe_skip_log_up_to_date_check = false;
     bool lying_disk = false;
+    bool wal = false;
 };
 
 // Parses "A-B" (inclusive) or a single number.
@@ -51,8 +52,12 @@ keel::sim::SimulatorOptions OptionsFor(const Flags& flags, uint64_t seed) {
     options.testing.unsafe_skip_log_up_to_date_check = flags.unsafe_skip_log_up_to_date_check;
     options.testing.allow_unsafe =
         flags.unsafe_commit_previous_term_entries || flags.unsafe_skip_log_up_to_date_check;
-    options.storage =
-        flags.lying_disk ? keel::sim::StorageKind::kLying : keel::sim::StorageKind::kMemory;
+    options.storage = keel::sim::StorageKind::kMemory;
+    if (flags.lying_disk) {
+        options.storage = keel::sim::StorageKind::kLying;
+    } else if (flags.wal) {
+        options.storage = keel::sim::StorageKind::kWal;
+    }
     return options;
 }
 
@@ -109,7 +114,9 @@ int main(int argc, char** argv) {
     app.add_flag("--unsafe-skip-log-up-to-date-check",
                  flags.unsafe_skip_log_up_to_date_check,
                  "deliberate bug: grant votes without the up-to-date check (5.4.1)");
-    app.add_flag("--lying-disk", flags.lying_disk, "deliberate fault: disks that ignore fsync");
+    app.add_flag("--lying-disk", flags.lying_disk, "deliberate fault: disks that ignore fsync")
+        ->excludes(app.add_flag(
+            "--wal", flags.wal, "store on the real WAL over simulated disks (torn crashes)"));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
