@@ -59,6 +59,7 @@ Progress::Progress(Index next, size_t inflight_msgs_max, size_t inflight_bytes_m
 
 void Progress::ResetState(State state) {
     probe_sent_ = false;
+    stall_check_ = false;
     pending_snapshot_ = Index::None();
     state_ = state;
     inflights_.Reset();
@@ -70,6 +71,7 @@ bool Progress::MaybeUpdate(Index index) {
         match_ = index;
         updated = true;
         ResumeProbe();
+        stall_check_ = false;
     }
     next_ = std::max(next_, index.Next());
     return updated;
@@ -132,11 +134,18 @@ void Progress::BecomeSnapshot(Index snapshot_index) {
     pending_snapshot_ = snapshot_index;
 }
 
+void Progress::OnHeartbeatSent() {
+    if (state_ == State::kReplicate && inflights_.Full()) {
+        stall_check_ = true;
+    }
+}
+
 void Progress::OnHeartbeatResponse() {
     ResumeProbe();
-    if (state_ == State::kReplicate && inflights_.Full()) {
+    if (stall_check_ && state_ == State::kReplicate && inflights_.Full()) {
         inflights_.FreeFirstOne();
     }
+    stall_check_ = false;
 }
 
 bool Progress::IsPaused() const {

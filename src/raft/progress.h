@@ -89,10 +89,15 @@ public:
     // True if the leader must not send more AppendEntries now.
     bool IsPaused() const;
 
-    // The follower answered a heartbeat, so it is reachable: a paused probe may send again,
-    // and a full replicate window gives up one slot. Without that, a window whose messages
-    // were all lost would stall the follower forever; the next append either fills the gap
-    // or is rejected, and the rejection moves the follower back to probe.
+    // A heartbeat is going out to the follower. If the replicate window is full, the round
+    // trip of this heartbeat tests whether the window is stalled.
+    void OnHeartbeatSent();
+    // The follower answered a heartbeat, so it is reachable: a paused probe may send again.
+    // If the window was full when the heartbeat left and no acknowledgement arrived since,
+    // every message in it was lost: give up one slot. The next append then either fills the
+    // gap or is rejected, and the rejection moves the follower back to probe. (Freeing a
+    // slot on every heartbeat instead would, on a reordering network, keep sending past
+    // messages still in flight and turn them into rejections.)
     void OnHeartbeatResponse();
 
     void ResumeProbe() { probe_sent_ = false; }
@@ -132,6 +137,9 @@ private:
     Index next_;
     State state_ = State::kProbe;
     bool probe_sent_ = false;
+    // Set when a heartbeat leaves with the replicate window full; cleared by any
+    // acknowledgement.
+    bool stall_check_ = false;
     Index pending_snapshot_;
     bool recent_active_ = false;
     bool is_learner_ = false;

@@ -73,7 +73,8 @@ bool Raft::SendSnapshot(NodeId to, Progress& pr) {
 }
 
 void Raft::SendHeartbeat(NodeId to, const std::string& context) {
-    const Progress* pr = tracker_.Get(to);
+    Progress* pr = tracker_.Get(to);
+    pr->OnHeartbeatSent();
     // The follower may not have the leader's entries up to the commit index yet; it may
     // commit only what it is known to match.
     const Index commit = std::min(pr->match(), log_.committed());

@@ -53,11 +53,22 @@ TEST(Progress, ReplicatePipelinesUntilWindowIsFull) {
     pr.CheckInvariants(CheckDepth::kFull);
 }
 
-TEST(Progress, HeartbeatResponseUnsticksFullWindow) {
+TEST(Progress, HeartbeatRoundUnsticksAStalledWindow) {
     Progress pr = Make(1, /*msgs=*/1);
     pr.BecomeReplicate();
     pr.SentEntries(Index(4), 10);
     ASSERT_TRUE(pr.IsPaused());
+    // A heartbeat that left before the window filled proves nothing.
+    pr.OnHeartbeatResponse();
+    EXPECT_TRUE(pr.IsPaused());
+    // An acknowledgement between the heartbeat and its response means the window moves.
+    pr.OnHeartbeatSent();
+    pr.SentEntries(Index(4), 0);
+    ASSERT_TRUE(pr.MaybeUpdate(Index(2)));
+    pr.OnHeartbeatResponse();
+    EXPECT_TRUE(pr.IsPaused());
+    // A full heartbeat round trip with the window full and no acknowledgement: stalled.
+    pr.OnHeartbeatSent();
     pr.OnHeartbeatResponse();
     EXPECT_FALSE(pr.IsPaused());
 }
