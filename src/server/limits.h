@@ -25,6 +25,12 @@ inline constexpr int kReadyRoundsMax = 1000;
 // request timeout is 5 s plus an allowance for elections).
 inline constexpr std::chrono::milliseconds kRequestTimeoutDefault{5000};
 
+// How long a linearizable read waits for Raft to confirm its read index before the loop issues
+// it again under a new context (the request or the answer may have been lost in transit).
+inline constexpr std::chrono::milliseconds kReadIndexRetryInterval{1000};
+
+static_assert(kReadIndexRetryInterval < kRequestTimeoutDefault);
+
 // gRPC's cap on an inbound client message: the largest request plus headroom for the gRPC
 // envelope, as etcd sizes it.
 inline constexpr size_t kGrpcOverheadBytes = 512 * 1024;

@@ -67,10 +67,28 @@ void ProposalWaiters::FailAll(const absl::Status& status) {
     FailIn(waiters_, status);
 }
 
-void ReadWaiters::Add(std::string context, ReadPromise promise, Deadline deadline) {
+void ReadWaiters::Add(std::string context,
+                      ReadPromise promise,
+                      Deadline deadline,
+                      Deadline issued) {
     auto [it, inserted] = unconfirmed_.try_emplace(
-        std::move(context), Waiter{.promise = std::move(promise), .deadline = deadline});
+        std::move(context),
+        Waiter{.promise = std::move(promise), .deadline = deadline, .issued = issued});
     KEEL_ASSERT_MSG(inserted, "read context reused");
+}
+
+std::vector<ReadWaiters::Unconfirmed> ReadWaiters::TakeUnconfirmed(Deadline issued_before) {
+    std::vector<Unconfirmed> taken;
+    for (auto it = unconfirmed_.begin(); it != unconfirmed_.end();) {
+        if (it->second.issued < issued_before) {
+            taken.push_back(Unconfirmed{.promise = std::move(it->second.promise),
+                                        .deadline = it->second.deadline});
+            it = unconfirmed_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return taken;
 }
 
 void ReadWaiters::Confirm(const raft::ReadState& state) {

@@ -23,6 +23,7 @@
 #include <future>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <absl/status/statusor.h>
 
@@ -66,8 +67,19 @@ private:
 
 class ReadWaiters {
 public:
-    // Precondition: `context` is not in use.
-    void Add(std::string context, ReadPromise promise, Deadline deadline);
+    // A read waiting for its read index, as handed back by TakeUnconfirmed.
+    struct Unconfirmed {
+        ReadPromise promise;
+        Deadline deadline;
+    };
+
+    // Registers a read issued at `issued` under `context`. Precondition: `context` is unused.
+    void Add(std::string context, ReadPromise promise, Deadline deadline, Deadline issued);
+
+    // Removes and returns the reads issued before `issued_before` that Raft has not confirmed,
+    // for the caller to issue again under new contexts: a forwarded ReadIndex request or its
+    // answer may be lost in transit, and Raft does not resend either.
+    std::vector<Unconfirmed> TakeUnconfirmed(Deadline issued_before);
 
     // Raft confirmed the read `state.context` at `state.index`. Unknown contexts (expired
     // reads, or another member's forwarded read) are ignored.
@@ -88,6 +100,7 @@ private:
     struct Waiter {
         ReadPromise promise;
         Deadline deadline;
+        Deadline issued;
     };
 
     std::map<std::string, Waiter> unconfirmed_;

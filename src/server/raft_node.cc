@@ -334,6 +334,11 @@ void RaftNode::Loop() {
             next_tick = std::max(next_tick + options_.tick_interval, now);
             proposals_.Expire(now);
             reads_.Expire(now);
+            for (ReadWaiters::Unconfirmed& read :
+                 reads_.TakeUnconfirmed(now - kReadIndexRetryInterval)) {
+                QueuedRead again{.promise = std::move(read.promise), .deadline = read.deadline};
+                ReadQueued(again);
+            }
         }
         HandleInbox(inbox);
         DrainReady();
@@ -372,7 +377,7 @@ void RaftNode::ReadQueued(QueuedRead& read) {
     // The context is unique in the whole group (the leader tracks reads from every member by
     // context) and across restarts of this member (the counter starts at a random value).
     std::string context = absl::StrCat(options_.self.value(), "/", next_read_id_++);
-    reads_.Add(context, std::move(read.promise), read.deadline);
+    reads_.Add(context, std::move(read.promise), read.deadline, Clock::now());
     raw_->ReadIndex(std::move(context));
 }
 

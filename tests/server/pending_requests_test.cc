@@ -63,7 +63,7 @@ TEST(ReadWaiters, ConfirmedReadWaitsForApply) {
     ReadWaiters reads;
     ReadPromise promise;
     auto answer = promise.get_future();
-    reads.Add("r1", std::move(promise), kFar);
+    reads.Add("r1", std::move(promise), kFar, Clock::now());
     reads.OnApplied(Index(100));
     EXPECT_EQ(reads.size(), 1u) << "not confirmed yet";
     reads.Confirm(raft::ReadState{.index = Index(10), .context = "r1"});
@@ -79,7 +79,7 @@ TEST(ReadWaiters, DroppedReadIsNoLeader) {
     ReadWaiters reads;
     ReadPromise promise;
     auto answer = promise.get_future();
-    reads.Add("r1", std::move(promise), kFar);
+    reads.Add("r1", std::move(promise), kFar, Clock::now());
     reads.Drop("r1");
     EXPECT_EQ(answer.get(), NoLeaderError());
 }
@@ -91,12 +91,36 @@ TEST(ReadWaiters, ExpireCoversBothTables) {
     auto a_answer = a.get_future();
     auto b_answer = b.get_future();
     const Deadline now = Clock::now();
-    reads.Add("a", std::move(a), now);
-    reads.Add("b", std::move(b), now);
+    reads.Add("a", std::move(a), now, now);
+    reads.Add("b", std::move(b), now, now);
     reads.Confirm(raft::ReadState{.index = Index(3), .context = "b"});
     reads.Expire(now + std::chrono::milliseconds(1));
     EXPECT_EQ(a_answer.get(), RequestTimeoutError());
     EXPECT_EQ(b_answer.get(), RequestTimeoutError());
+}
+
+TEST(ReadWaiters, UnconfirmedReadsAreHandedBackForReissue) {
+    ReadWaiters reads;
+    ReadPromise old_read;
+    ReadPromise new_read;
+    ReadPromise confirmed_read;
+    auto old_answer = old_read.get_future();
+    const Deadline t0 = Clock::now();
+    reads.Add("old", std::move(old_read), kFar, t0);
+    reads.Add("confirmed", std::move(confirmed_read), kFar, t0);
+    reads.Add("new", std::move(new_read), kFar, t0 + std::chrono::seconds(5));
+    reads.Confirm(raft::ReadState{.index = Index(1), .context = "confirmed"});
+    std::vector<ReadWaiters::Unconfirmed> taken =
+        reads.TakeUnconfirmed(t0 + std::chrono::seconds(1));
+    ASSERT_EQ(taken.size(), 1u);
+    EXPECT_EQ(reads.size(), 2u);
+    // The taken read is the caller's now; a late confirmation of its old context is ignored.
+    reads.Confirm(raft::ReadState{.index = Index(1), .context = "old"});
+    EXPECT_EQ(reads.size(), 2u);
+    reads.Add("old-again", std::move(taken[0].promise), taken[0].deadline, t0);
+    reads.Confirm(raft::ReadState{.index = Index(2), .context = "old-again"});
+    reads.OnApplied(Index(2));
+    EXPECT_TRUE(old_answer.get().ok());
 }
 
 }  // namespace

@@ -1,0 +1,309 @@
+// etcd's KV semantics, checked on keeld and on a real etcd with the same test bodies.
+//
+// Each case runs twice: against etcd 3.4 (Debian's etcd-server), which pins the expectation to
+// what etcd really does, and against a three-member keeld cluster, which must match it. The
+// cases mirror the KV cases of etcd_conformance_test.cc (which runs on etcd alone, over every
+// service) and add the request-validation errors keeld implements itself.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "e2e/keeld_cluster.h"
+#include "e2e/process.h"
+#include "etcd/etcdserverpb/rpc.grpc.pb.h"
+
+namespace keel::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace pb = etcdserverpb;
+
+constexpr auto kStartupTimeout = 20s;
+constexpr auto kRpcTimeout = 5s;
+
+// A server under test: something that answers etcd's KV API at target().
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string target() const = 0;
+    virtual int port() const = 0;
+    virtual std::string Log() const = 0;
+};
+
+class EtcdBackend final : public Backend {
+public:
+    EtcdBackend() : client_port_(PickFreePort()), peer_port_(PickFreePort()) {
+        const std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
+        const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
+        process_ = std::make_unique<Process>(
+            std::vector<std::string>{"etcd",
+                                     "--name=conformance",
+                                     "--data-dir=" + dir_.path() + "/data",
+                                     "--listen-client-urls=" + client,
+                                     "--advertise-client-urls=" + client,
+                                     "--listen-peer-urls=" + peer,
+                                     "--initial-advertise-peer-urls=" + peer,
+                                     "--initial-cluster=conformance=" + peer,
+                                     "--log-level=error"},
+            dir_.path() + "/etcd.log");
+    }
+
+    std::string target() const override { return "127.0.0.1:" + std::to_string(client_port_); }
+
+    int port() const override { return client_port_; }
+
+    std::string Log() const override { return process_->Log(); }
+
+private:
+    TempDir dir_;
+    int client_port_;
+    int peer_port_;
+    std::unique_ptr<Process> process_;
+};
+
+// Talks to a follower on purpose: every write then also crosses the forwarding path.
+class KeeldBackend final : public Backend {
+public:
+    KeeldBackend() {
+        const std::optional<int> leader = cluster_.WaitForLeader();
+        follower_ = leader.has_value() ? (*leader + 1) % cluster_.size() : 0;
+    }
+
+    std::string target() const override { return cluster_.ClientAddress(follower_); }
+
+    int port() const override {
+        const std::string address = target();
+        return std::stoi(address.substr(address.rfind(':') + 1));
+    }
+
+    std::string Log() const override { return cluster_.Logs(); }
+
+private:
+    KeeldCluster cluster_;
+    int follower_ = 0;
+};
+
+enum class Server {
+    kEtcd,
+    kKeeld,
+};
+
+std::string ServerName(const ::testing::TestParamInfo<Server>& info) {
+    return info.param == Server::kEtcd ? "etcd" : "keeld";
+}
+
+class KvConformance : public ::testing::TestWithParam<Server> {
+protected:
+    void SetUp() override {
+        if (GetParam() == Server::kEtcd) {
+            if (std::system("command -v etcd >/dev/null 2>&1") != 0) {
+                GTEST_SKIP() << "etcd is not installed: run scripts/setup.sh";
+            }
+            backend_ = std::make_unique<EtcdBackend>();
+        } else {
+            backend_ = std::make_unique<KeeldBackend>();
+        }
+        // Connect only once the port listens: a refused first attempt would put the channel
+        // into gRPC's reconnect backoff (seconds).
+        ASSERT_TRUE(WaitForPort(backend_->port(), kStartupTimeout)) << backend_->Log();
+        channel_ = grpc::CreateChannel(backend_->target(), grpc::InsecureChannelCredentials());
+        kv_ = pb::KV::NewStub(channel_);
+        // Ready means a linearizable read succeeds (a leader exists and has committed).
+        const auto deadline = std::chrono::steady_clock::now() + kStartupTimeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            pb::RangeRequest probe;
+            probe.set_key("probe");
+            pb::RangeResponse ignored;
+            auto ctx = Context(1s);
+            if (kv_->Range(ctx.get(), probe, &ignored).ok()) {
+                return;
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        GTEST_FAIL() << "server did not become ready; log:\n" << backend_->Log();
+    }
+
+    static std::unique_ptr<grpc::ClientContext> Context(
+        std::chrono::seconds timeout = kRpcTimeout) {
+        auto ctx = std::make_unique<grpc::ClientContext>();
+        ctx->set_deadline(std::chrono::system_clock::now() + timeout);
+        return ctx;
+    }
+
+    pb::PutResponse Put(const std::string& key, const std::string& value) {
+        pb::PutRequest req;
+        req.set_key(key);
+        req.set_value(value);
+        req.set_prev_kv(true);
+        pb::PutResponse resp;
+        const grpc::Status s = kv_->Put(Context().get(), req, &resp);
+        EXPECT_TRUE(s.ok()) << s.error_message();
+        return resp;
+    }
+
+    std::unique_ptr<Backend> backend_;
+    std::shared_ptr<grpc::Channel> channel_;
+    std::unique_ptr<pb::KV::Stub> kv_;
+};
+
+TEST_P(KvConformance, PutThenRangeReportsRevisionsAndVersion) {
+    const pb::PutResponse first = Put("a", "1");
+    EXPECT_FALSE(first.has_prev_kv());
+    const int64_t created = first.header().revision();
+    EXPECT_GT(created, 1);
+    EXPECT_NE(first.header().cluster_id(), 0u);
+    EXPECT_NE(first.header().member_id(), 0u);
+    EXPECT_GT(first.header().raft_term(), 0u);
+    const pb::PutResponse second = Put("a", "2");
+    ASSERT_TRUE(second.has_prev_kv());
+    EXPECT_EQ(second.prev_kv().value(), "1");
+    EXPECT_EQ(second.header().revision(), created + 1);
+
+    pb::RangeRequest req;
+    req.set_key("a");
+    pb::RangeResponse resp;
+    ASSERT_TRUE(kv_->Range(Context().get(), req, &resp).ok());
+    ASSERT_EQ(resp.kvs_size(), 1);
+    EXPECT_EQ(resp.kvs(0).value(), "2");
+    EXPECT_EQ(resp.kvs(0).create_revision(), created);
+    EXPECT_EQ(resp.kvs(0).mod_revision(), created + 1);
+    EXPECT_EQ(resp.kvs(0).version(), 2);
+    EXPECT_EQ(resp.count(), 1);
+    EXPECT_EQ(resp.header().revision(), created + 1);
+
+    req.set_revision(created);
+    req.set_serializable(true);
+    ASSERT_TRUE(kv_->Range(Context().get(), req, &resp).ok());
+    ASSERT_EQ(resp.kvs_size(), 1);
+    EXPECT_EQ(resp.kvs(0).value(), "1");
+}
+
+TEST_P(KvConformance, PrefixRangeWithLimitSortAndCount) {
+    for (const char* k : {"p/c", "p/a", "p/b"}) {
+        Put(k, k);
+    }
+    pb::RangeRequest req;
+    req.set_key("p/");
+    req.set_range_end("p0");
+    req.set_limit(2);
+    req.set_sort_order(pb::RangeRequest::DESCEND);
+    req.set_sort_target(pb::RangeRequest::KEY);
+    pb::RangeResponse resp;
+    ASSERT_TRUE(kv_->Range(Context().get(), req, &resp).ok());
+    ASSERT_EQ(resp.kvs_size(), 2);
+    EXPECT_EQ(resp.kvs(0).key(), "p/c");
+    EXPECT_EQ(resp.kvs(1).key(), "p/b");
+    EXPECT_TRUE(resp.more());
+    EXPECT_EQ(resp.count(), 3);
+}
+
+TEST_P(KvConformance, TxnCompareAndSwapTakesTheRightBranch) {
+    Put("k", "old");
+    pb::TxnRequest txn;
+    pb::Compare* cmp = txn.add_compare();
+    cmp->set_key("k");
+    cmp->set_target(pb::Compare::VALUE);
+    cmp->set_result(pb::Compare::EQUAL);
+    cmp->set_value("old");
+    pb::PutRequest* put = txn.add_success()->mutable_request_put();
+    put->set_key("k");
+    put->set_value("new");
+    txn.add_failure()->mutable_request_range()->set_key("k");
+    pb::TxnResponse resp;
+    ASSERT_TRUE(kv_->Txn(Context().get(), txn, &resp).ok());
+    EXPECT_TRUE(resp.succeeded());
+    ASSERT_EQ(resp.responses_size(), 1);
+    EXPECT_TRUE(resp.responses(0).has_response_put());
+    ASSERT_TRUE(kv_->Txn(Context().get(), txn, &resp).ok());
+    EXPECT_FALSE(resp.succeeded());
+    ASSERT_EQ(resp.responses_size(), 1);
+    ASSERT_EQ(resp.responses(0).response_range().kvs_size(), 1);
+    EXPECT_EQ(resp.responses(0).response_range().kvs(0).value(), "new");
+}
+
+TEST_P(KvConformance, DeleteRangeReturnsPrevKvs) {
+    Put("d1", "v1");
+    Put("d2", "v2");
+    pb::DeleteRangeRequest req;
+    req.set_key("d");
+    req.set_range_end("e");
+    req.set_prev_kv(true);
+    pb::DeleteRangeResponse resp;
+    ASSERT_TRUE(kv_->DeleteRange(Context().get(), req, &resp).ok());
+    EXPECT_EQ(resp.deleted(), 2);
+    ASSERT_EQ(resp.prev_kvs_size(), 2);
+    EXPECT_EQ(resp.prev_kvs(0).value(), "v1");
+}
+
+TEST_P(KvConformance, ErrorsMatchEtcd) {
+    struct Case {
+        grpc::Status status;
+        grpc::StatusCode code;
+        std::string message;
+    };
+
+    pb::PutRequest empty;
+    pb::PutResponse put_resp;
+    pb::PutRequest huge;
+    huge.set_key("huge");
+    huge.set_value(std::string(1536 * 1024 + 1, 'x'));
+    pb::TxnRequest duplicate;
+    for (int i = 0; i < 2; ++i) {
+        duplicate.add_success()->mutable_request_put()->set_key("dup");
+    }
+    pb::TxnResponse txn_resp;
+    const Case cases[] = {
+        {kv_->Put(Context().get(), empty, &put_resp),
+         grpc::StatusCode::INVALID_ARGUMENT,
+         "etcdserver: key is not provided"},
+        {kv_->Put(Context().get(), huge, &put_resp),
+         grpc::StatusCode::INVALID_ARGUMENT,
+         "etcdserver: request is too large"},
+        {kv_->Txn(Context().get(), duplicate, &txn_resp),
+         grpc::StatusCode::INVALID_ARGUMENT,
+         "etcdserver: duplicate key given in txn request"},
+    };
+    for (const Case& c : cases) {
+        EXPECT_EQ(c.status.error_code(), c.code) << c.message;
+        EXPECT_EQ(c.status.error_message(), c.message);
+    }
+}
+
+TEST_P(KvConformance, CompactedAndFutureRevisionsAreOutOfRange) {
+    const int64_t old_rev = Put("c", "1").header().revision();
+    const int64_t new_rev = Put("c", "2").header().revision();
+    pb::CompactionRequest compact;
+    compact.set_revision(new_rev);
+    compact.set_physical(true);
+    pb::CompactionResponse compacted;
+    ASSERT_TRUE(kv_->Compact(Context().get(), compact, &compacted).ok());
+    EXPECT_EQ(compacted.header().revision(), new_rev);
+
+    pb::RangeRequest req;
+    req.set_key("c");
+    req.set_revision(old_rev);
+    pb::RangeResponse resp;
+    const grpc::Status s = kv_->Range(Context().get(), req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+    EXPECT_EQ(s.error_message(), "etcdserver: mvcc: required revision has been compacted");
+    const grpc::Status again = kv_->Compact(Context().get(), compact, &compacted);
+    EXPECT_EQ(again.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+    EXPECT_EQ(again.error_message(), "etcdserver: mvcc: required revision has been compacted");
+
+    req.set_revision(new_rev + 1000);
+    const grpc::Status future = kv_->Range(Context().get(), req, &resp);
+    EXPECT_EQ(future.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+    EXPECT_EQ(future.error_message(), "etcdserver: mvcc: required revision is a future revision");
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers,
+                         KvConformance,
+                         ::testing::Values(Server::kEtcd, Server::kKeeld),
+                         ServerName);
+
+}  // namespace
+}  // namespace keel::testing
