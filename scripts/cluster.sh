@@ -7,6 +7,7 @@
 #   scripts/cluster.sh stop    stops them (SIGTERM by the PIDs in data/*.pid, then SIGKILL
 #                              whatever has not exited after 10 s)
 #
+# KEEL_BUILD_DIR chooses another build directory (default: build).
 # Ports: clients 2379/22379/32379, peers 2380/22380/32380 (etcd's local-cluster convention).
 # The members keep their data across stop/start; remove data/ for a fresh cluster.
 set -euo pipefail
@@ -16,6 +17,7 @@ names=(k1 k2 k3)
 client_ports=(2379 22379 32379)
 peer_ports=(2380 22380 32380)
 data=data
+build_dir=${KEEL_BUILD_DIR:-build}
 
 stop() {
     local pidfile pid
@@ -50,10 +52,10 @@ for pidfile in "$data"/*.pid; do
     fi
 done
 
-if [ ! -x build/tools/keeld/keeld ]; then
-    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+if [ ! -f "$build_dir/build.ninja" ]; then
+    cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-ninja -C build -j"$(nproc)" keeld
+ninja -C "$build_dir" -j"$(nproc)" keeld
 
 initial_cluster=""
 for i in 0 1 2; do
@@ -64,7 +66,7 @@ mkdir -p "$data"
 endpoints=""
 for i in 0 1 2; do
     name=${names[$i]}
-    nohup build/tools/keeld/keeld \
+    nohup "$build_dir/tools/keeld/keeld" \
         --name="$name" \
         --data-dir="$data/$name" \
         --listen-client-urls="http://127.0.0.1:${client_ports[$i]}" \
