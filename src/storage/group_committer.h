@@ -16,7 +16,8 @@
 // thread-safe. The destructor syncs what is queued and joins the thread.
 //
 // Invariant: durable_ticket_ <= submitted_ticket_, and both only grow.
-// Invariant: queue_.size() <= options.queue_max once Append/Propose return.
+// Invariant: queue_.size() <= options.queue_max, except while one Append() batch larger than
+//            queue_max, admitted into an empty queue, is queued alone.
 #pragma once
 
 #include <condition_variable>
