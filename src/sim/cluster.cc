@@ -29,7 +29,8 @@ Cluster::Cluster(ClusterOptions options, StorageFactory storage_factory)
     : options_(std::move(options)),
       storage_factory_(std::move(storage_factory)),
       network_(options_.swarm.network, base::Rng(options_.swarm.seed ^ 0x6e65'7477'6f72'6bULL)),
-      trace_(options_.trace_lines) {
+      trace_(options_.trace_lines),
+      rng_(options_.swarm.seed ^ 0x636c'7573'7465'72ULL) {
     const SwarmOptions& swarm = options_.swarm;
     KEEL_ASSERT(static_cast<int>(swarm.tick_period_us.size()) == swarm.node_count);
     for (int i = 0; i < swarm.node_count; ++i) {
@@ -162,7 +163,9 @@ void Cluster::OnTick(const Tick& tick) {
     n.raw->Tick();
     n.raw->CheckInvariants();
     DrainReady(n);
-    ScheduleTick(n);
+    if (n.raw != nullptr) {
+        ScheduleTick(n);  // the Ready loop may have crashed the node (crash before sync)
+    }
 }
 
 void Cluster::OnDelivery(const raft::Message& message) {

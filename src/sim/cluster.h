@@ -96,6 +96,9 @@ public:
     void Crash(NodeId id);
     void Restart(NodeId id);
 
+    // Ends the crashes the Ready loop injects itself (crash before sync): the liveness phase.
+    void StopInjectedCrashes() { options_.swarm.crash_before_sync_per_mille = 0; }
+
     Network& network() { return network_; }
 
     // Client operations; each is a no-op on a down node.
@@ -197,6 +200,7 @@ private:
     Trace trace_;
     ClusterStats stats_;
     uint64_t read_sequence_ = 0;
+    base::Rng rng_;  // the cluster's own fault decisions (crash before sync)
     std::function<void(NodeId, Term)> leader_observer_;
 
     ViolationLog violations_;

@@ -64,6 +64,13 @@ bool Cluster::Persist(Node& n, const raft::Ready& ready) {
         logs_.Append(n.id, ready.entries);
     }
     if (ready.must_sync) {
+        if (rng_.Chance(options_.swarm.crash_before_sync_per_mille, 1000)) {
+            // The process dies between its writes and their fsync: nothing of this Ready may
+            // survive or leave the node.
+            TraceLine(absl::StrFormat("node %d crashes before sync", n.id.value()));
+            Crash(n.id);
+            return false;
+        }
         if (!Check(n.id, n.storage->Sync(), "sync")) {
             return false;
         }

@@ -107,6 +107,7 @@ void FaultSchedule::CrashOrRestart() {
 
 void FaultSchedule::HealAll() {
     healed_ = true;
+    cluster_->StopInjectedCrashes();
     Network& network = cluster_->network();
     network.Heal();
     NetworkOptions calm = network.options();

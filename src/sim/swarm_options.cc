@@ -58,6 +58,8 @@ SwarmOptions ChooseSwarmOptions(uint64_t seed, int node_count_override) {
     options.reads = rng.Chance(1, 2);
     options.leader_churn_per_mille =
         rng.Chance(1, 2) ? 0 : static_cast<uint32_t>(rng.Range(100, 700));
+    options.crash_before_sync_per_mille =
+        options.crashes && rng.Chance(1, 2) ? static_cast<uint32_t>(rng.Range(1, 20)) : 0;
     options.fault_interval_max_us = rng.Range(20'000, 200'000);
     options.fault_per_mille = static_cast<uint32_t>(rng.Range(100, 900));
     options.workload_interval_max_us = rng.Range(5'000, 50'000);
@@ -82,6 +84,7 @@ std::string SwarmOptions::Describe() const {
     add(partitions, "partition");
     add(crashes, "crash");
     add(crashes && leader_churn_per_mille > 0, "leader-churn");
+    add(crash_before_sync_per_mille > 0, "crash-before-sync");
     add(membership, "membership");
     add(transfers, "transfer");
     add(compaction, "compaction");

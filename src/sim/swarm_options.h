@@ -42,6 +42,8 @@ struct SwarmOptions {
     // Leader churn: the chance that a new leader crashes within a few ticks of its election,
     // before it has replicated its first entries (the opening move of Figure 8's scenario).
     uint32_t leader_churn_per_mille = 0;
+    // The chance that a node crashes between writing a Ready and syncing it.
+    uint32_t crash_before_sync_per_mille = 0;
     // How often the fault schedule decides something, and how likely it acts then.
     uint64_t fault_interval_max_us = 0;
     uint32_t fault_per_mille = 0;
