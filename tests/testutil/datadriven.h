@@ -64,7 +64,8 @@ bool RewriteMode();
 // false if the file could not be read or parsed (a gtest failure is reported too).
 bool RunFile(const std::string& path, absl::FunctionRef<std::string(const TestCase&)> handler);
 
-// Every `*.txt` file in `dir`, sorted, for one test per file.
+// Every `*.txt` file in `dir`, sorted, for one test per file (none if `dir` cannot be read;
+// gtest then reports the parameterized suite as uninstantiated).
 std::vector<std::string> ListTestFiles(const std::string& dir);
 
 }  // namespace keel::testutil
