@@ -207,6 +207,9 @@ absl::Status Wal::Sync() {
     synced_last_index_ = log_.last_index();
     synced_snapshot_index_ = log_.snapshot().has_value() ? log_.snapshot()->index : Index::None();
     ++sync_count_;
+    if constexpr (kKeelDassertEnabled) {
+        CheckInvariants();
+    }
     return absl::OkStatus();
 }
 
