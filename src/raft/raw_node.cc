@@ -178,6 +178,13 @@ void RawNode::Advance() {
     raft_->CheckInvariants(kTransitionCheckDepth);
 }
 
+static_assert(static_cast<int>(ProgressView::State::kProbe)
+              == static_cast<int>(Progress::State::kProbe));
+static_assert(static_cast<int>(ProgressView::State::kReplicate)
+              == static_cast<int>(Progress::State::kReplicate));
+static_assert(static_cast<int>(ProgressView::State::kSnapshot)
+              == static_cast<int>(Progress::State::kSnapshot));
+
 Status RawNode::GetStatus() const {
     const RaftLog& log = raft_->log();
     Status status{.id = raft_->id(),
