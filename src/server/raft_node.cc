@@ -209,6 +209,10 @@ void RaftNode::Stop() {
     for (QueuedProposal& proposal : rest.proposals) {
         proposal.promise.set_value(StoppedError());
     }
+    for (QueuedProposal& proposal : parked_) {
+        proposal.promise.set_value(StoppedError());
+    }
+    parked_.clear();
     for (QueuedRead& read : rest.reads) {
         read.promise.set_value(StoppedError());
     }
@@ -340,6 +344,8 @@ void RaftNode::Loop() {
                 ReadQueued(again);
             }
         }
+        // Parked proposals first: they are older than anything in the inbox.
+        ServeParked(now);
         HandleInbox(inbox);
         DrainReady();
     }
@@ -365,12 +371,35 @@ void RaftNode::HandleInbox(Inbox& inbox) {
 }
 
 void RaftNode::ProposeQueued(QueuedProposal& proposal) {
+    if (raw_->leader().is_none()) {
+        if (parked_.size() >= kProposalsQueuedMax) {
+            proposal.promise.set_value(TooManyRequestsError());
+            return;
+        }
+        parked_.push_back(std::move(proposal));
+        return;
+    }
     const raft::ProposeResult result = raw_->Propose(std::move(proposal.data));
     if (!result.ok()) {
         proposal.promise.set_value(ProposeErrorStatus(result));
         return;
     }
     proposals_.Add(result.index, result.term, std::move(proposal.promise), proposal.deadline);
+}
+
+void RaftNode::ServeParked(Deadline now) {
+    if (parked_.empty()) {
+        return;
+    }
+    std::deque<QueuedProposal> parked;
+    std::swap(parked, parked_);
+    for (QueuedProposal& proposal : parked) {
+        if (proposal.deadline < now) {
+            proposal.promise.set_value(RequestTimeoutError());
+        } else {
+            ProposeQueued(proposal);  // parks it again while there is still no leader
+        }
+    }
 }
 
 void RaftNode::ReadQueued(QueuedRead& read) {

@@ -99,9 +99,10 @@ public:
     void Stop();
 
     // Proposes `command` (its request_id is assigned here) and waits until it is applied or
-    // `deadline` passes. Errors: NotLeaderError() on a follower (the caller may forward),
-    // NoLeaderError(), LeaderChangedError(), RequestTimeoutError(), TooManyRequestsError(),
-    // RequestTooLargeError(), StoppedError(), and the state machine's own errors.
+    // `deadline` passes; while no leader is known (an election) it waits for one. Errors:
+    // NotLeaderError() on a follower (the caller may forward), LeaderChangedError(),
+    // RequestTimeoutError(), TooManyRequestsError(), RequestTooLargeError(), StoppedError(), and
+    // the state machine's own errors.
     absl::StatusOr<CommandResponse> Propose(keel::v1::Command command, Deadline deadline);
 
     // Waits until this member's state machine has applied everything committed before the
@@ -154,6 +155,8 @@ private:
     void Loop();
     void HandleInbox(Inbox& inbox);
     void ProposeQueued(QueuedProposal& proposal);
+    // Proposes the parked proposals once a leader is known; answers the overdue ones.
+    void ServeParked(Deadline now);
     void ReadQueued(QueuedRead& read);
     void PublishView();
 
@@ -178,6 +181,9 @@ private:
 
     // Loop thread only.
     ProposalWaiters proposals_;
+    // Proposals that arrived while no leader was known (an election is running): they wait
+    // for one, as etcd's do, instead of failing at once. At most kProposalsQueuedMax.
+    std::deque<QueuedProposal> parked_;
     ReadWaiters reads_;
     Index applied_;          // the store's applied index as of the last Ready
     uint64_t next_read_id_;  // starts at a random value: contexts are unique across restarts
