@@ -12,6 +12,7 @@
 // cancelled when the client's call is.
 //
 // Threading: thread-safe; channels are created on first use and kept.
+// Invariant: a request crosses at most one forwarding hop.
 #pragma once
 
 #include <map>

@@ -11,6 +11,8 @@
 // flushes as the node is destroyed.
 // Threading: Start and Shutdown from one thread (keeld's main); the rest runs on gRPC's
 // threads and the node's loop thread.
+// Invariant: the services outlive both gRPC servers, and the node outlives the services
+// (member order: node_ first, servers last).
 #pragma once
 
 #include <chrono>
