@@ -92,6 +92,7 @@ void EncodeMessage(const raft::Message& message, pb::Message* out) {
     }
     out->set_leadership_transfer(message.leadership_transfer);
     out->set_context(message.context);
+    out->set_transferee(message.transferee.value());
 }
 
 absl::StatusOr<raft::Message> DecodeMessage(const pb::Message& message) {
@@ -119,6 +120,7 @@ absl::StatusOr<raft::Message> DecodeMessage(const pb::Message& message) {
     }
     out.leadership_transfer = message.leadership_transfer();
     out.context = message.context();
+    out.transferee = NodeId(message.transferee());
     return out;
 }
 

@@ -57,7 +57,15 @@ raft::Message RandomMessage(base::Rng& rng) {
     }
     m.leadership_transfer = rng.Chance(1, 2);
     m.context = RandomBytes(rng, 16);
+    m.transferee = NodeId(rng.Next());
     return m;
+}
+
+// Every field of raft::Message must be carried. If this fails, a field was added to
+// raft::Message: add it to RandomMessage, the proto and the codec.
+TEST(MessageCodec, KnowsEveryFieldOfRaftMessage) {
+    EXPECT_EQ(sizeof(raft::Message), 304u)
+        << "raft::Message changed size: does the codec carry the new field?";
 }
 
 TEST(MessageCodec, RandomMessagesRoundTrip) {
