@@ -140,8 +140,6 @@ public:
 
     size_t acknowledged() const { return durability_.acknowledged(); }
 
-    bool IsAcknowledged(const std::string& data) const { return durability_.IsAcknowledged(data); }
-
     // Runs the durability checker's end-of-run check against node `id`'s state.
     void CheckFinalState(NodeId id);
 

@@ -36,10 +36,6 @@ public:
 
     bool IsAcknowledged(const std::string& data) const { return acked_.contains(data); }
 
-    Index highest_acknowledged() const {
-        return by_index_.empty() ? Index::None() : by_index_.rbegin()->first;
-    }
-
 private:
     ViolationLog* log_;
     std::map<std::string, Index> acked_;
