@@ -52,6 +52,7 @@ for pidfile in "$data"/*.pid; do
     fi
 done
 
+scripts/setup.sh
 if [ ! -f "$build_dir/build.ninja" ]; then
     cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
