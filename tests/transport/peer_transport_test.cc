@@ -85,6 +85,12 @@ struct Node {
     std::unique_ptr<grpc::Server> server;
 };
 
+// A client of `node`'s inbound service that bypasses PeerTransport, to send what it never would.
+std::unique_ptr<pb::RaftTransport::Stub> RawStub(const Node& node) {
+    return pb::RaftTransport::NewStub(
+        grpc::CreateChannel(node.address(), grpc::InsecureChannelCredentials()));
+}
+
 raft::Message Heartbeat(uint64_t from, uint64_t to, uint64_t term) {
     raft::Message m;
     m.type = raft::MessageType::kHeartbeat;
@@ -170,8 +176,7 @@ TEST(PeerTransport, LargeSnapshotTravelsInVerifiedChunks) {
 TEST(PeerTransport, CorruptBatchIsDroppedAndTheStreamGoesOn) {
     Inbox inbox_b;
     Node b(NodeId(2), inbox_b);
-    auto stub = pb::RaftTransport::NewStub(
-        grpc::CreateChannel(b.address(), grpc::InsecureChannelCredentials()));
+    auto stub = RawStub(b);
     grpc::ClientContext ctx;
     pb::SendAck ack;
     auto writer = stub->Send(&ctx, &ack);
@@ -189,8 +194,7 @@ TEST(PeerTransport, CorruptBatchIsDroppedAndTheStreamGoesOn) {
 TEST(PeerTransport, BatchForAnotherGroupIsRefused) {
     Inbox inbox_b;
     Node b(NodeId(2), inbox_b);
-    auto stub = pb::RaftTransport::NewStub(
-        grpc::CreateChannel(b.address(), grpc::InsecureChannelCredentials()));
+    auto stub = RawStub(b);
     grpc::ClientContext ctx;
     pb::SendAck ack;
     auto writer = stub->Send(&ctx, &ack);
@@ -206,8 +210,7 @@ TEST(PeerTransport, BatchForAnotherGroupIsRefused) {
 TEST(PeerTransport, SnapshotChunkWithBadChecksumIsDataLoss) {
     Inbox inbox_b;
     Node b(NodeId(2), inbox_b);
-    auto stub = pb::RaftTransport::NewStub(
-        grpc::CreateChannel(b.address(), grpc::InsecureChannelCredentials()));
+    auto stub = RawStub(b);
     grpc::ClientContext ctx;
     pb::SnapshotAck ack;
     auto writer = stub->SendSnapshot(&ctx, &ack);
