@@ -17,3 +17,10 @@ endif()
 if(CMAKE_BUILD_TYPE STREQUAL "Debug")
     add_compile_definitions(KEEL_ENABLE_DASSERT=1)
 endif()
+
+# ccache, when the machine has it, makes rebuilds in other checkouts of the tree cheap.
+find_program(KEEL_CCACHE ccache)
+if(KEEL_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${KEEL_CCACHE})
+    set(CMAKE_C_COMPILER_LAUNCHER ${KEEL_CCACHE})
+endif()
