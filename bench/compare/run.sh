@@ -52,8 +52,7 @@ workloads=(
     "range-ser-100c 100 10 $d_short range --consistency=s"
     "txn-cas-100c 100 10 $d_short txn"
 )
-common=(--key-size=8 --val-size=256 --key-space=100000 --key-order=random --threads=2
-        --target=leader --json)
+common=(--key-size=8 --val-size=256 --key-space=100000 --key-order=random --threads=2 --json)
 
 pids=()
 stop_all() {
@@ -138,7 +137,7 @@ run_system() {  # rep system
         before=$(cpu_ticks)
         # shellcheck disable=SC2086  # args is a word list on purpose
         report=$("$bench" $args --endpoints="$endpoints" --clients="$clients" --conns="$conns" \
-                     --duration="$seconds" "${common[@]}" || true)
+                     --duration="$seconds" --target=leader "${common[@]}" || true)
         after=$(cpu_ticks)
         if [ -z "$report" ]; then
             echo "compare: $system $name produced no report" >&2
