@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include <absl/container/flat_hash_set.h>
@@ -151,6 +152,9 @@ CheckResult Search::Run() {
         }
         // A return whose call is still pending: nothing linearized so far can be extended
         // past it, so undo the latest choice and try the next candidate after it.
+        if (stack.size() == result.linearized_max) {
+            result.stuck_op = e.op;
+        }
         if (stack.empty()) {
             result.verdict = Verdict::kNotLinearizable;
             return result;
@@ -218,7 +222,7 @@ CheckResult CheckLinearizable(const History& history, const CheckOptions& option
     return total;
 }
 
-std::string Report(const CheckResult& result) {
+std::string Report(const CheckResult& result, size_t ops_max) {
     if (result.verdict == Verdict::kLinearizable) {
         return absl::StrCat("linearizable (", result.keys, " keys, ", result.steps, " steps)");
     }
@@ -232,11 +236,22 @@ std::string Report(const CheckResult& result) {
                      result.linearized_max,
                      " linearized at once)\n");
     std::vector<Operation> ops = result.ops;
+    std::optional<Operation> stuck;
+    if (result.stuck_op >= 0) {
+        stuck = ops[result.stuck_op];
+        absl::StrAppend(&out, "  stuck at: ", Describe(*stuck), "\n");
+        // Only what could matter: ops invoked before the stuck one returned.
+        std::erase_if(ops, [&](const Operation& op) { return op.call_ns > stuck->return_ns; });
+    }
     std::stable_sort(ops.begin(), ops.end(), [](const Operation& a, const Operation& b) {
         return a.call_ns < b.call_ns;
     });
-    for (const Operation& op : ops) {
-        absl::StrAppend(&out, "  ", Describe(op), "\n");
+    const size_t first = ops.size() > ops_max ? ops.size() - ops_max : 0;
+    if (first > 0) {
+        absl::StrAppend(&out, "  ... ", first, " earlier ops\n");
+    }
+    for (size_t i = first; i < ops.size(); ++i) {
+        absl::StrAppend(&out, "  ", Describe(ops[i]), "\n");
     }
     return out;
 }

@@ -43,6 +43,9 @@ struct CheckResult {
     std::string key;
     std::vector<Operation> ops;
     size_t linearized_max = 0;
+    // For kNotLinearizable: the op (index into `ops`) whose return the deepest attempt could not
+    // get past: no order of what came before explains it.
+    int stuck_op = -1;
     uint64_t steps = 0;  // summed over all keys
     size_t keys = 0;
 };
@@ -54,7 +57,8 @@ CheckResult CheckRegister(const std::vector<Operation>& ops, const CheckOptions&
 // linearizable (or on which the search gave up).
 CheckResult CheckLinearizable(const History& history, const CheckOptions& options = {});
 
-// A readable multi-line report of a non-linearizable result.
-std::string Report(const CheckResult& result);
+// A readable multi-line report of a non-linearizable result: the key, the stuck op and the ops
+// that overlap it or just precede it (at most `ops_max`).
+std::string Report(const CheckResult& result, size_t ops_max = 40);
 
 }  // namespace keel::check

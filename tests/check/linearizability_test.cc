@@ -183,7 +183,8 @@ TEST(Linearizability, ReportNamesTheKeyAndOps) {
         CheckLinearizable({Put(0, "a", 0, 1), Put(0, "b", 2, 3), Get(1, "a", 4, 5)});
     const std::string report = Report(result);
     EXPECT_NE(report.find("NOT linearizable: key k"), std::string::npos) << report;
-    EXPECT_NE(report.find("get k -> \"a\""), std::string::npos) << report;
+    EXPECT_NE(report.find("stuck at: client 1 [4, 5] ok get k -> \"a\""), std::string::npos)
+        << report;
 }
 
 // The brute-force reference: some subset of the unknown ops and some order of them with every

@@ -1,0 +1,213 @@
+#include "nemesis.h"
+
+#include <thread>
+
+#include <absl/strings/str_split.h>
+
+#include "base/assert.h"
+#include "base/rng.h"
+
+namespace keel::chaos {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kSleepSlice = 20ms;
+constexpr auto kLeaderWait = 3000ms;
+
+constexpr const char* kNames[] = {"none",
+                                  "kill-random",
+                                  "kill-leader",
+                                  "pause-random",
+                                  "pause-leader",
+                                  "partition-leader",
+                                  "partition-random",
+                                  "partition-one-way",
+                                  "partition-bridge",
+                                  "delay",
+                                  "drop"};
+static_assert(std::size(kNames) == static_cast<size_t>(Fault::kCount));
+
+bool NeedsProxies(Fault f) {
+    return f >= Fault::kPartitionLeader && f <= Fault::kDrop;
+}
+
+}  // namespace
+
+const char* FaultName(Fault fault) {
+    return kNames[static_cast<size_t>(fault)];
+}
+
+std::vector<Fault> ParseFaults(const std::string& names) {
+    std::vector<Fault> out;
+    for (absl::string_view name : absl::StrSplit(names, ',', absl::SkipWhitespace())) {
+        if (name == "all") {
+            for (size_t f = 1; f < static_cast<size_t>(Fault::kCount); ++f) {
+                out.push_back(static_cast<Fault>(f));
+            }
+            continue;
+        }
+        bool found = false;
+        for (size_t f = 1; f < static_cast<size_t>(Fault::kCount); ++f) {
+            if (name == kNames[f]) {
+                out.push_back(static_cast<Fault>(f));
+                found = true;
+            }
+        }
+        if (!found) {
+            return {};
+        }
+    }
+    return out;
+}
+
+std::string FaultNames(const std::vector<Fault>& faults) {
+    std::string out;
+    for (const Fault f : faults) {
+        out += (out.empty() ? "" : ",") + std::string(FaultName(f));
+    }
+    return out;
+}
+
+std::vector<Fault> SupportedFaults(Flavor flavor) {
+    std::vector<Fault> out;
+    for (size_t f = 1; f < static_cast<size_t>(Fault::kCount); ++f) {
+        if (flavor == Flavor::kKeeld || !NeedsProxies(static_cast<Fault>(f))) {
+            out.push_back(static_cast<Fault>(f));
+        }
+    }
+    return out;
+}
+
+int64_t Nemesis::NowNs() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now()
+                                                                - options_.epoch)
+        .count();
+}
+
+bool Nemesis::SleepFor(std::chrono::milliseconds d) {
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < until) {
+        if (stopping_) {
+            return false;
+        }
+        std::this_thread::sleep_for(kSleepSlice);
+    }
+    return !stopping_;
+}
+
+std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_draw, int& victim) {
+    const int n = cluster_.size();
+    const bool wants_leader = fault == Fault::kKillLeader || fault == Fault::kPauseLeader
+                              || fault == Fault::kPartitionLeader
+                              || fault == Fault::kPartitionOneWay;
+    victim = static_cast<int>(target_draw % static_cast<uint64_t>(n));
+    std::string who = "m" + std::to_string(victim + 1);
+    if (wants_leader) {
+        const std::optional<int> leader = cluster_.WaitForLeader(kLeaderWait);
+        if (leader.has_value()) {
+            victim = *leader;
+            who = "m" + std::to_string(victim + 1) + " (leader)";
+        } else {
+            who += " (no leader found)";
+        }
+    }
+    switch (fault) {
+        case Fault::kKillRandom:
+        case Fault::kKillLeader:
+            cluster_.Kill(victim);
+            return who;
+        case Fault::kPauseRandom:
+        case Fault::kPauseLeader:
+            cluster_.Pause(victim);
+            return who;
+        case Fault::kPartitionLeader:
+        case Fault::kPartitionRandom:
+            cluster_.Isolate(victim, true);
+            return who;
+        case Fault::kPartitionOneWay:
+            for (int j = 0; j < n; ++j) {
+                if (j != victim) {
+                    cluster_.Link(victim, j).SetPartitioned(true);
+                }
+            }
+            return who + " cannot send";
+        case Fault::kPartitionBridge: {
+            const int a = (victim + 1) % n;
+            const int b = (victim + 2) % n;
+            cluster_.Link(a, b).SetPartitioned(true);
+            cluster_.Link(b, a).SetPartitioned(true);
+            return "m" + std::to_string(a + 1) + " x m" + std::to_string(b + 1) + ", bridge " + who;
+        }
+        case Fault::kDelay: {
+            const auto delay = std::chrono::milliseconds(20 + param_draw % 131);
+            for (int i = 0; i < n; ++i) {
+                for (int j = 0; j < n; ++j) {
+                    if (i != j) {
+                        cluster_.Link(i, j).SetDelay(delay);
+                    }
+                }
+            }
+            return std::to_string(delay.count()) + " ms";
+        }
+        case Fault::kDrop: {
+            const auto ppm = static_cast<uint32_t>(5000 + param_draw % 25001);
+            for (int i = 0; i < n; ++i) {
+                for (int j = 0; j < n; ++j) {
+                    if (i != j) {
+                        cluster_.Link(i, j).SetDropPpm(ppm);
+                    }
+                }
+            }
+            return std::to_string(ppm / 100) + " in 10000 chunks";
+        }
+        case Fault::kNone:
+        case Fault::kCount:
+            break;
+    }
+    KEEL_ASSERT_MSG(false, "not a fault: %d", static_cast<int>(fault));
+    return "";
+}
+
+void Nemesis::Undo(Fault fault, int victim) {
+    switch (fault) {
+        case Fault::kKillRandom:
+        case Fault::kKillLeader:
+            cluster_.Start(victim);
+            return;
+        case Fault::kPauseRandom:
+        case Fault::kPauseLeader:
+            cluster_.Resume(victim);
+            return;
+        default:
+            cluster_.HealAll();
+            return;
+    }
+}
+
+void Nemesis::Run() {
+    KEEL_ASSERT(!options_.faults.empty());
+    base::Rng rng(options_.seed);
+    while (!stopping_) {
+        const auto quiet = std::chrono::milliseconds(
+            rng.Range(options_.quiet_min.count(), options_.quiet_max.count()));
+        const Fault fault = options_.faults[rng.Uniform(options_.faults.size())];
+        const auto duration = std::chrono::milliseconds(
+            rng.Range(options_.fault_min.count(), options_.fault_max.count()));
+        const uint64_t target_draw = rng.Next();
+        const uint64_t param_draw = rng.Next();
+        if (!SleepFor(quiet)) {
+            break;
+        }
+        int victim = 0;
+        FaultWindow window{.fault = fault, .start_ns = NowNs()};
+        window.detail = Inject(fault, target_draw, param_draw, victim);
+        SleepFor(duration);
+        Undo(fault, victim);
+        window.end_ns = NowNs();
+        windows_.push_back(std::move(window));
+    }
+    cluster_.HealAll();
+}
+
+}  // namespace keel::chaos

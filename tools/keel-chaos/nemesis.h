@@ -1,0 +1,88 @@
+// Nemesis: injects faults into a ChaosCluster on a schedule drawn from a seed.
+//
+// The schedule is a sequence of (fault, duration, target draw, parameter draw) steps separated
+// by quiet gaps; the same seed gives the same schedule. Which member is "the leader" is decided
+// when the step runs, so the effect of a step depends on the cluster, not only on the seed.
+// Every step heals what it broke before the next one starts.
+//
+// Threading: Run() blocks on the calling thread (the harness runs it on its own thread);
+// Stop() may be called from any thread and makes Run() heal and return within one poll.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "chaos_cluster.h"
+
+namespace keel::chaos {
+
+enum class Fault : uint8_t {
+    kNone = 0,  // the quiet gaps between faults
+    kKillRandom,
+    kKillLeader,
+    kPauseRandom,
+    kPauseLeader,
+    kPartitionLeader,  // the leader loses every link, both ways
+    kPartitionRandom,  // a random member loses every link, both ways
+    kPartitionOneWay,  // the leader's outbound links are cut; it still hears the others
+    kPartitionBridge,  // two members cannot talk; the third talks to both
+    kDelay,            // every link delays each chunk 20-150 ms
+    kDrop,             // every link cuts its connection on 0.5-3% of chunks
+    kCount,
+};
+
+const char* FaultName(Fault fault);
+// Parses a comma-separated list of fault names ("all" for every fault); empty on a bad name.
+std::vector<Fault> ParseFaults(const std::string& names);
+std::string FaultNames(const std::vector<Fault>& faults);
+// The faults the flavor supports (etcd runs without proxies: process faults only).
+std::vector<Fault> SupportedFaults(Flavor flavor);
+
+// One fault as it ran, for availability figures.
+struct FaultWindow {
+    Fault fault = Fault::kNone;
+    int64_t start_ns = 0;
+    int64_t end_ns = 0;
+    std::string detail;  // e.g. "m2 (leader)"
+};
+
+struct NemesisOptions {
+    uint64_t seed = 1;
+    std::vector<Fault> faults;
+    std::chrono::milliseconds fault_min{1000};
+    std::chrono::milliseconds fault_max{4000};
+    std::chrono::milliseconds quiet_min{500};
+    std::chrono::milliseconds quiet_max{2000};
+    std::chrono::steady_clock::time_point epoch;
+};
+
+class Nemesis {
+public:
+    Nemesis(ChaosCluster& cluster, NemesisOptions options)
+        : cluster_(cluster), options_(std::move(options)) {}
+
+    // Runs steps until Stop(), then heals everything (HealAll).
+    void Run();
+
+    void Stop() { stopping_ = true; }
+
+    const std::vector<FaultWindow>& windows() const { return windows_; }
+
+private:
+    // Sleeps up to `d`, returning early (false) on Stop().
+    bool SleepFor(std::chrono::milliseconds d);
+    int64_t NowNs() const;
+    // Applies `fault` and returns a description; `victim` gets the member Undo() restores.
+    std::string Inject(Fault fault, uint64_t target_draw, uint64_t param_draw, int& victim);
+    void Undo(Fault fault, int victim);
+
+    ChaosCluster& cluster_;
+    NemesisOptions options_;
+    std::atomic<bool> stopping_{false};
+    std::vector<FaultWindow> windows_;
+};
+
+}  // namespace keel::chaos
