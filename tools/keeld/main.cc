@@ -10,8 +10,10 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+#include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -34,6 +36,7 @@ struct Flags {
     int tick_ms = 100;
     int election_ticks = 10;
     std::string log_level = "info";
+    std::string debug_peer_dial;
 };
 
 void AddFlags(CLI::App& app, Flags& flags) {
@@ -60,6 +63,28 @@ void AddFlags(CLI::App& app, Flags& flags) {
                    "election timeout in ticks (randomized up to twice this)")
         ->check(CLI::Range(2, 1000));
     app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");
+    app.add_option("--debug-peer-dial",
+                   flags.debug_peer_dial,
+                   "testing only: name=host:port,... dials these members at these addresses "
+                   "instead of their --initial-cluster URLs (the chaos harness's fault proxies)");
+}
+
+// Applies --debug-peer-dial: only the address this member dials changes, not the member's URL,
+// so the cluster id (a hash of --initial-cluster) is the same on every member.
+absl::Status ApplyPeerDialOverrides(const std::string& flag, ClusterConfig& cluster) {
+    for (absl::string_view item : absl::StrSplit(flag, ',', absl::SkipWhitespace())) {
+        const std::vector<std::string> parts = absl::StrSplit(item, absl::MaxSplits('=', 1));
+        Member* member = nullptr;
+        for (Member& m : cluster.members) {
+            member = m.name == parts[0] ? &m : member;
+        }
+        if (parts.size() != 2 || member == nullptr) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("--debug-peer-dial entry is not member=host:port: ", item));
+        }
+        member->peer_address = parts[1];
+    }
+    return absl::OkStatus();
 }
 
 absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
@@ -75,6 +100,7 @@ absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
                                             ? flags.name + "=" + flags.listen_peer_urls
                                             : flags.initial_cluster;
     KEEL_ASSIGN_OR_RETURN(options.cluster, ParseInitialCluster(initial_cluster));
+    KEEL_RETURN_IF_ERROR(ApplyPeerDialOverrides(flags.debug_peer_dial, options.cluster));
     options.initial_state = flags.initial_cluster_state == "existing"
                                 ? InitialClusterState::kExisting
                                 : InitialClusterState::kNew;
