@@ -12,6 +12,7 @@ namespace {
 template <typename Proto, typename ApplyFn>
 absl::StatusOr<CommandResponse> ConvertAndApply(kv::MvccStore& store,
                                                 kv::ApplyContext ctx,
+                                                kv::Events* events,
                                                 const Proto& proto,
                                                 ApplyFn apply) {
     auto request = FromProto(proto);
@@ -20,6 +21,9 @@ absl::StatusOr<CommandResponse> ConvertAndApply(kv::MvccStore& store,
         return request.status();
     }
     auto result = apply(ctx, *request);
+    if (events != nullptr) {
+        *events = std::move(result.events);
+    }
     if (!result.response.ok()) {
         return result.response.status();
     }
@@ -30,34 +34,39 @@ absl::StatusOr<CommandResponse> ConvertAndApply(kv::MvccStore& store,
 
 absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
                                              Index index,
-                                             const keel::v1::Command& command) {
+                                             const keel::v1::Command& command,
+                                             kv::Events* events) {
     const kv::ApplyContext ctx{.index = index};
     using C = keel::v1::Command;
     switch (command.op_case()) {
         case C::kPut:
-            return ConvertAndApply(store, ctx, command.put(), [&](auto c, const auto& r) {
+            return ConvertAndApply(store, ctx, events, command.put(), [&](auto c, const auto& r) {
                 return store.ApplyPut(c, r);
             });
         case C::kDeleteRange:
-            return ConvertAndApply(store, ctx, command.delete_range(), [&](auto c, const auto& r) {
-                return store.ApplyDeleteRange(c, r);
-            });
+            return ConvertAndApply(
+                store, ctx, events, command.delete_range(), [&](auto c, const auto& r) {
+                    return store.ApplyDeleteRange(c, r);
+                });
         case C::kTxn:
-            return ConvertAndApply(store, ctx, command.txn(), [&](auto c, const auto& r) {
+            return ConvertAndApply(store, ctx, events, command.txn(), [&](auto c, const auto& r) {
                 return store.ApplyTxn(c, r);
             });
         case C::kCompaction:
-            return ConvertAndApply(store, ctx, command.compaction(), [&](auto c, const auto& r) {
-                return store.ApplyCompaction(c, r);
-            });
+            return ConvertAndApply(
+                store, ctx, events, command.compaction(), [&](auto c, const auto& r) {
+                    return store.ApplyCompaction(c, r);
+                });
         case C::kLeaseGrant:
-            return ConvertAndApply(store, ctx, command.lease_grant(), [&](auto c, const auto& r) {
-                return store.ApplyLeaseGrant(c, r);
-            });
+            return ConvertAndApply(
+                store, ctx, events, command.lease_grant(), [&](auto c, const auto& r) {
+                    return store.ApplyLeaseGrant(c, r);
+                });
         case C::kLeaseRevoke:
-            return ConvertAndApply(store, ctx, command.lease_revoke(), [&](auto c, const auto& r) {
-                return store.ApplyLeaseRevoke(c, r);
-            });
+            return ConvertAndApply(
+                store, ctx, events, command.lease_revoke(), [&](auto c, const auto& r) {
+                    return store.ApplyLeaseRevoke(c, r);
+                });
         case C::OP_NOT_SET:
             break;
     }
@@ -85,8 +94,11 @@ AppliedCommand ApplyEntry(kv::MvccStore& store, const raft::Entry& entry) {
             .request_id = 0,
             .response = absl::InternalError("etcdserver: log entry is not a keel command")};
     }
+    kv::Events events;
+    absl::StatusOr<CommandResponse> response = ApplyCommand(store, entry.index, command, &events);
     return AppliedCommand{.request_id = command.request_id(),
-                          .response = ApplyCommand(store, entry.index, command)};
+                          .response = std::move(response),
+                          .events = std::move(events)};
 }
 
 }  // namespace keel::server

@@ -32,15 +32,18 @@ struct AppliedCommand {
     // The request id in the entry (0 for a no-op or an undecodable entry).
     uint64_t request_id = 0;
     absl::StatusOr<CommandResponse> response;
+    // The changes the entry made, for the watch hub (empty if it changed nothing).
+    kv::Events events;
 };
 
 // Applies a kNormal entry (Precondition: entry.type == kNormal and entry.index is above the
 // store's applied index). An empty entry (a new leader's no-op) is recorded with ApplyNoop.
 AppliedCommand ApplyEntry(kv::MvccStore& store, const raft::Entry& entry);
 
-// Applies one decoded command at `index`.
+// Applies one decoded command at `index`; its changes go to `events` when it is not null.
 absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
                                              Index index,
-                                             const keel::v1::Command& command);
+                                             const keel::v1::Command& command,
+                                             kv::Events* events = nullptr);
 
 }  // namespace keel::server

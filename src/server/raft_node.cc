@@ -281,6 +281,21 @@ NodeView RaftNode::View() const {
     return view_;
 }
 
+absl::StatusOr<kv::HistoryResponse> RaftNode::History(const kv::HistoryRequest& request) const {
+    std::lock_guard lock(store_mu_);
+    return store_->History(request);
+}
+
+Revision RaftNode::compacted_revision() const {
+    std::lock_guard lock(store_mu_);
+    return store_->compacted_revision();
+}
+
+void RaftNode::SetApplyObserver(ApplyObserver* observer) {
+    KEEL_ASSERT(!started_);
+    apply_observer_ = observer;
+}
+
 Revision RaftNode::revision() const {
     std::lock_guard lock(store_mu_);
     return store_->revision();

@@ -36,6 +36,7 @@
 #include "keel/v1/command.pb.h"
 #include "kv/mvcc_store.h"
 #include "raft/raw_node.h"
+#include "server/apply_observer.h"
 #include "server/cluster_config.h"
 #include "server/command_applier.h"
 #include "server/pending_requests.h"
@@ -113,6 +114,14 @@ public:
     // Reads the local state machine (serializable: as of this member's applied index).
     absl::StatusOr<kv::RangeResponse> Range(const kv::RangeRequest& request) const;
 
+    // Reads the local store's change history (for watchers; see kv/history.h).
+    absl::StatusOr<kv::HistoryResponse> History(const kv::HistoryRequest& request) const;
+    Revision compacted_revision() const;
+
+    // Tells `observer` of every entry applied from now on (the watch hub). Precondition:
+    // called before Start(); the observer outlives the loop thread.
+    void SetApplyObserver(ApplyObserver* observer);
+
     NodeView View() const;
     Revision revision() const;
     uint64_t DbSizeBytes() const;
@@ -180,6 +189,7 @@ private:
     std::unique_ptr<kv::MvccStore> store_;  // guarded by store_mu_
 
     // Loop thread only.
+    ApplyObserver* apply_observer_ = nullptr;  // set before Start
     ProposalWaiters proposals_;
     // Proposals that arrived while no leader was known (an election is running): they wait
     // for one, as etcd's do, instead of failing at once. At most kProposalsQueuedMax.

@@ -89,6 +89,9 @@ void RaftNode::Apply(const raft::Ready& ready) {
         }
         AppliedCommand applied = ApplyEntry(*store_, entry);
         proposals_.OnApplied(entry.index, entry.term, applied.response);
+        if (apply_observer_ != nullptr && !applied.events.empty()) {
+            apply_observer_->OnApplied(store_->revision(), std::move(applied.events));
+        }
     }
     applied_ = store_->applied_index();
 }

@@ -52,6 +52,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                           }));
     std::unique_ptr<Server> server(new Server(std::move(node), options));
     KEEL_RETURN_IF_ERROR(server->Listen(options));
+    server->watch_hub_.Start();
     server->node_->Start();
     spdlog::info("member {} ({:x}) of cluster {:x} serving clients on {}, peers on {}",
                  options.name,
@@ -64,11 +65,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
 
 Server::Server(std::unique_ptr<RaftNode> node, const ServerOptions& options)
     : node_(std::move(node)),
+      watch_hub_(WatchHubOptions{
+          .history = [this](const kv::HistoryRequest& r) { return node_->History(r); },
+          .compacted_revision = [this] { return node_->compacted_revision(); },
+          .initial_revision = node_->revision(),
+      }),
       forwarder_(node_->cluster()),
       client_kv_(*node_, forwarder_),
       peer_kv_(*node_, forwarder_),
       maintenance_(*node_),
-      cluster_(*node_, options.client_urls) {}
+      cluster_(*node_, options.client_urls),
+      watch_(*node_, watch_hub_) {
+    node_->SetApplyObserver(&watch_hub_);
+}
 
 absl::Status Server::Listen(const ServerOptions& options) {
     std::vector<int> ports;
@@ -80,6 +89,7 @@ absl::Status Server::Listen(const ServerOptions& options) {
     client_builder.RegisterService(&client_kv_);
     client_builder.RegisterService(&maintenance_);
     client_builder.RegisterService(&cluster_);
+    client_builder.RegisterService(&watch_);
     KEEL_ASSIGN_OR_RETURN(client_server_,
                           BuildAndStart(client_builder, options.client_addresses, ports));
     return absl::OkStatus();
@@ -102,6 +112,7 @@ void Server::Shutdown() {
     if (peer_server_ != nullptr) {
         peer_server_->Shutdown(deadline);
     }
+    watch_hub_.Stop();
     spdlog::info("stopped serving");
 }
 

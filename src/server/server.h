@@ -1,7 +1,7 @@
 // Server: one keeld process: a RaftNode plus its two gRPC servers.
 //
-//   client listener (--listen-client-urls): etcd's KV, Maintenance (Status) and Cluster
-//     (MemberList) services, for etcdctl and etcd clients;
+//   client listener (--listen-client-urls): etcd's KV, Watch, Maintenance (Status) and
+//     Cluster (MemberList) services, for etcdctl and etcd clients;
 //   peer listener (--listen-peer-urls): keel.raft.v1 (the Raft transport) and etcd's KV
 //     service again, which followers use to forward writes to the leader
 //     (leader_forwarder.h).
@@ -28,6 +28,8 @@
 #include "server/kv_service.h"
 #include "server/leader_forwarder.h"
 #include "server/maintenance_service.h"
+#include "server/watch_hub.h"
+#include "server/watch_service.h"
 #include "server/raft_node.h"
 
 namespace keel::server {
@@ -63,11 +65,13 @@ private:
     absl::Status Listen(const ServerOptions& options);
 
     std::unique_ptr<RaftNode> node_;
+    WatchHub watch_hub_;
     LeaderForwarder forwarder_;
     KvService client_kv_;
     KvService peer_kv_;
     MaintenanceService maintenance_;
     ClusterService cluster_;
+    WatchService watch_;
     std::unique_ptr<grpc::Server> peer_server_;
     std::unique_ptr<grpc::Server> client_server_;
     bool shut_down_ = false;

@@ -128,28 +128,6 @@ TEST_F(EtcdConformance, LeaseGrantAttachTimeToLiveRevoke) {
     EXPECT_EQ(s.error_message(), "etcdserver: requested lease not found");
 }
 
-TEST_F(EtcdConformance, WatchDeliversPutWithPrevKv) {
-    Put(Key("w"), "before");
-    auto watch = pb::Watch::NewStub(channel_);
-    auto ctx = Context();
-    auto stream = watch->Watch(ctx.get());
-    pb::WatchRequest create;
-    create.mutable_create_request()->set_key(Key("w"));
-    create.mutable_create_request()->set_prev_kv(true);
-    ASSERT_TRUE(stream->Write(create));
-    pb::WatchResponse resp;
-    ASSERT_TRUE(stream->Read(&resp));
-    EXPECT_TRUE(resp.created());
-    const int64_t rev = Put(Key("w"), "after").header().revision();
-    ASSERT_TRUE(stream->Read(&resp));
-    ASSERT_EQ(resp.events_size(), 1);
-    EXPECT_EQ(resp.events(0).type(), mvccpb::Event::PUT);
-    EXPECT_EQ(resp.events(0).kv().value(), "after");
-    EXPECT_EQ(resp.events(0).kv().mod_revision(), rev);
-    EXPECT_EQ(resp.events(0).prev_kv().value(), "before");
-    ctx->TryCancel();
-}
-
 TEST_F(EtcdConformance, StatusAndMemberListDescribeTheMember) {
     auto maintenance = pb::Maintenance::NewStub(channel_);
     pb::StatusResponse status;

@@ -3,6 +3,8 @@
 // Each case runs twice: against etcd 3.4 (Debian's etcd-server), which pins the expectation to
 // what etcd really does, and against a three-member keeld cluster, which must match it. The
 // services keeld does not serve yet are checked on etcd alone in etcd_conformance_test.cc.
+// Watches are checked here too: the watcher talks to a follower, which serves it from its own
+// applied state.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -15,6 +17,7 @@
 #include "e2e/keeld_cluster.h"
 #include "e2e/process.h"
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "etcd/mvccpb/kv.pb.h"
 
 namespace keel::testing {
 namespace {
@@ -124,6 +127,55 @@ protected:
         const grpc::Status s = kv_->Put(Context().get(), req, &resp);
         EXPECT_TRUE(s.ok()) << s.error_message();
         return resp;
+    }
+
+    // Opens a Watch stream, creates one watcher and checks that it was created.
+    struct WatchStream {
+        std::unique_ptr<grpc::ClientContext> ctx;
+        std::unique_ptr<pb::Watch::Stub> stub;
+        std::unique_ptr<grpc::ClientReaderWriter<pb::WatchRequest, pb::WatchResponse>> rw;
+
+        WatchStream() = default;
+        WatchStream(WatchStream&&) = default;
+        WatchStream& operator=(WatchStream&&) = delete;
+
+        ~WatchStream() {
+            if (ctx != nullptr) {
+                ctx->TryCancel();
+            }
+        }
+    };
+
+    WatchStream Watch(const pb::WatchCreateRequest& create, pb::WatchResponse* created) {
+        // A linearizable read first: the member serving the watch has then applied every write
+        // acknowledged before, so a watch "from now" does not see them as new.
+        pb::RangeRequest sync;
+        sync.set_key("sync");
+        pb::RangeResponse ignored;
+        EXPECT_TRUE(kv_->Range(Context().get(), sync, &ignored).ok());
+        WatchStream w;
+        w.ctx = Context(std::chrono::seconds(20));
+        w.stub = pb::Watch::NewStub(channel_);
+        w.rw = w.stub->Watch(w.ctx.get());
+        pb::WatchRequest req;
+        *req.mutable_create_request() = create;
+        EXPECT_TRUE(w.rw->Write(req));
+        EXPECT_TRUE(w.rw->Read(created));
+        EXPECT_TRUE(created->created());
+        return w;
+    }
+
+    // Reads responses until `count` events arrived (or the stream ends); returns the events.
+    static std::vector<mvccpb::Event> ReadEvents(WatchStream& w, size_t count) {
+        std::vector<mvccpb::Event> events;
+        pb::WatchResponse resp;
+        while (events.size() < count && w.rw->Read(&resp)) {
+            EXPECT_FALSE(resp.canceled()) << resp.cancel_reason();
+            for (const mvccpb::Event& e : resp.events()) {
+                events.push_back(e);
+            }
+        }
+        return events;
     }
 
     std::unique_ptr<Backend> backend_;
@@ -302,6 +354,151 @@ TEST_P(KvConformance, CompactedAndFutureRevisionsAreOutOfRange) {
     const grpc::Status future = kv_->Range(Context().get(), req, &resp);
     EXPECT_EQ(future.error_code(), grpc::StatusCode::OUT_OF_RANGE);
     EXPECT_EQ(future.error_message(), "etcdserver: mvcc: required revision is a future revision");
+}
+
+TEST_P(KvConformance, WatchDeliversPutWithPrevKv) {
+    Put("w", "before");
+    pb::WatchCreateRequest create;
+    create.set_key("w");
+    create.set_prev_kv(true);
+    pb::WatchResponse created;
+    WatchStream w = Watch(create, &created);
+    EXPECT_FALSE(created.canceled());
+    const int64_t rev = Put("w", "after").header().revision();
+    const std::vector<mvccpb::Event> events = ReadEvents(w, 1);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].type(), mvccpb::Event::PUT);
+    EXPECT_EQ(events[0].kv().value(), "after");
+    EXPECT_EQ(events[0].kv().mod_revision(), rev);
+    EXPECT_EQ(events[0].prev_kv().value(), "before");
+}
+
+TEST_P(KvConformance, WatchPrefixFromPastRevisionThenLiveThenCancel) {
+    const int64_t first = Put("wp/a", "1").header().revision();
+    Put("other", "x");
+    Put("wp/b", "2");
+    pb::DeleteRangeRequest del;
+    del.set_key("wp/a");
+    pb::DeleteRangeResponse deleted;
+    ASSERT_TRUE(kv_->DeleteRange(Context().get(), del, &deleted).ok());
+    pb::WatchCreateRequest create;
+    create.set_key("wp/");
+    create.set_range_end("wp0");
+    create.set_start_revision(first);
+    create.set_watch_id(42);
+    pb::WatchResponse created;
+    WatchStream w = Watch(create, &created);
+    EXPECT_EQ(created.watch_id(), 42);
+    EXPECT_GE(created.header().revision(), deleted.header().revision());
+    const int64_t live = Put("wp/c", "3").header().revision();
+    const std::vector<mvccpb::Event> events = ReadEvents(w, 4);
+    ASSERT_EQ(events.size(), 4u);
+    EXPECT_EQ(events[0].kv().key(), "wp/a");
+    EXPECT_EQ(events[0].kv().mod_revision(), first);
+    EXPECT_EQ(events[1].kv().key(), "wp/b");
+    EXPECT_EQ(events[2].type(), mvccpb::Event::DELETE);
+    EXPECT_EQ(events[2].kv().key(), "wp/a");
+    EXPECT_EQ(events[2].kv().mod_revision(), deleted.header().revision());
+    EXPECT_EQ(events[3].kv().key(), "wp/c");
+    EXPECT_EQ(events[3].kv().mod_revision(), live);
+
+    pb::WatchRequest cancel;
+    cancel.mutable_cancel_request()->set_watch_id(42);
+    ASSERT_TRUE(w.rw->Write(cancel));
+    pb::WatchResponse canceled;
+    ASSERT_TRUE(w.rw->Read(&canceled));
+    EXPECT_TRUE(canceled.canceled());
+    EXPECT_EQ(canceled.watch_id(), 42);
+
+    // The id is free again; a second create with it succeeds, a duplicate fails.
+    pb::WatchRequest again;
+    again.mutable_create_request()->set_key("wp/x");
+    again.mutable_create_request()->set_watch_id(42);
+    ASSERT_TRUE(w.rw->Write(again));
+    ASSERT_TRUE(w.rw->Write(again));
+    pb::WatchResponse resp;
+    ASSERT_TRUE(w.rw->Read(&resp));
+    EXPECT_TRUE(resp.created());
+    EXPECT_FALSE(resp.canceled());
+    ASSERT_TRUE(w.rw->Read(&resp));
+    EXPECT_TRUE(resp.created());
+    EXPECT_TRUE(resp.canceled());
+    EXPECT_EQ(resp.watch_id(), -1);
+    EXPECT_EQ(resp.cancel_reason(), "mvcc: duplicate watch ID provided on the WatchStream");
+}
+
+TEST_P(KvConformance, WatchFromACompactedRevisionIsCanceledWithTheCompactRevision) {
+    const int64_t old_rev = Put("wc", "1").header().revision();
+    const int64_t new_rev = Put("wc", "2").header().revision();
+    pb::CompactionRequest compact;
+    compact.set_revision(new_rev);
+    pb::CompactionResponse compacted;
+    ASSERT_TRUE(kv_->Compact(Context().get(), compact, &compacted).ok());
+    pb::WatchCreateRequest create;
+    create.set_key("wc");
+    create.set_start_revision(old_rev);
+    pb::WatchResponse created;
+    WatchStream w = Watch(create, &created);
+    EXPECT_FALSE(created.canceled());
+    pb::WatchResponse resp;
+    ASSERT_TRUE(w.rw->Read(&resp));
+    EXPECT_TRUE(resp.canceled());
+    EXPECT_EQ(resp.watch_id(), created.watch_id());
+    EXPECT_EQ(resp.compact_revision(), new_rev);
+    EXPECT_EQ(resp.events_size(), 0);
+}
+
+TEST_P(KvConformance, WatchProgressRequestReportsTheRevision) {
+    pb::WatchCreateRequest create;
+    create.set_key("wq");
+    pb::WatchResponse created;
+    WatchStream w = Watch(create, &created);
+    const int64_t rev = Put("unrelated", "x").header().revision();
+    // Wait until the member serving the watch has applied the put.
+    for (int i = 0; i < 50; ++i) {
+        pb::WatchRequest progress;
+        progress.mutable_progress_request();
+        ASSERT_TRUE(w.rw->Write(progress));
+        pb::WatchResponse resp;
+        ASSERT_TRUE(w.rw->Read(&resp));
+        EXPECT_EQ(resp.watch_id(), -1);
+        EXPECT_EQ(resp.events_size(), 0);
+        if (resp.header().revision() >= rev) {
+            EXPECT_EQ(resp.header().revision(), rev);
+            return;
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "progress never reached revision " << rev;
+}
+
+TEST_P(KvConformance, EtcdctlWatchPrintsHistoryThenLiveEvents) {
+    const int64_t first = Put("ew/1", "a").header().revision();
+    Put("ew/2", "b");
+    TempDir dir;
+    Process watch({"etcdctl",
+                   "--endpoints=" + backend_->target(),
+                   "watch",
+                   "--prefix",
+                   "--rev=" + std::to_string(first),
+                   "ew/"},
+                  dir.path() + "/etcdctl.log");
+    const auto wait_for = [&](const std::string& expected) {
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (std::chrono::steady_clock::now() < deadline && watch.Log() != expected) {
+            std::this_thread::sleep_for(50ms);
+        }
+        return watch.Log();
+    };
+    EXPECT_EQ(wait_for("PUT\new/1\na\nPUT\new/2\nb\n"), "PUT\new/1\na\nPUT\new/2\nb\n");
+    Put("ew/3", "c");
+    pb::DeleteRangeRequest del;
+    del.set_key("ew/1");
+    pb::DeleteRangeResponse deleted;
+    ASSERT_TRUE(kv_->DeleteRange(Context().get(), del, &deleted).ok());
+    const std::string all = "PUT\new/1\na\nPUT\new/2\nb\nPUT\new/3\nc\nDELETE\new/1\n\n";
+    EXPECT_EQ(wait_for(all), all);
+    watch.Kill();
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers,
