@@ -109,10 +109,12 @@ grpc::Status WatchService::Watch(
             break;
         }
     }
-    hub_.RemoveOutbox(&outbox);
     // Unblocks the reader if the writer stopped first (a failed write or a server shutdown).
+    // The reader is joined before the outbox leaves the hub, so it cannot add a watcher to it
+    // afterwards.
     context->TryCancel();
     reader.join();
+    hub_.RemoveOutbox(&outbox);
     return grpc::Status::OK;
 }
 
