@@ -34,7 +34,7 @@ if [ "$build" = 1 ]; then
     cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     nice ninja -C "$root/build" -j2 keeld keel-bench
 fi
-keeld="$root/build/tools/keeld/keeld"
+keeld="${KEELD:-$root/build/tools/keeld/keeld}"  # KEELD=path compares another build
 bench="$root/build/tools/keel-bench/keel-bench"
 mkdir -p "$out"
 results="$out/results.jsonl"

@@ -14,6 +14,12 @@ namespace {
 // by then; this only bounds a stuck network write).
 constexpr std::chrono::milliseconds kGrpcShutdownGrace{500};
 
+// How many idle RPC threads the sync server keeps. A handler blocks until its entry applies, so
+// every request in flight holds a thread; with gRPC's default (2) a thread that finishes exits
+// and the next request starts a new one: a thread per request, ~7% of a member's CPU under 100
+// clients (docs/benchmarks.md). Idle threads cost a stack's touched pages each.
+constexpr int kRpcThreadsIdleMax = 1024;
+
 absl::StatusOr<std::unique_ptr<grpc::Server>> BuildAndStart(
     grpc::ServerBuilder& builder,
     const std::vector<std::string>& addresses,
@@ -24,6 +30,8 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> BuildAndStart(
     }
     builder.SetMaxReceiveMessageSize(static_cast<int>(kClientMessageBytesMax));
     builder.SetMaxSendMessageSize(-1);
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                                kRpcThreadsIdleMax);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
     for (size_t i = 0; i < addresses.size(); ++i) {
         if (server == nullptr || ports[i] == 0) {
