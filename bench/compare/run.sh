@@ -51,6 +51,7 @@ workloads=(
     "range-lin-100c 100 10 $d_short range --consistency=l"
     "range-ser-100c 100 10 $d_short range --consistency=s"
     "txn-cas-100c 100 10 $d_short txn"
+    "watch-100w 10 10 $d_short watch --watchers=100 --rate=500"
 )
 common=(--key-size=8 --val-size=256 --key-space=100000 --key-order=random --threads=2 --json)
 

@@ -70,6 +70,24 @@ def main():
             print(f"| {w} | {ratio(k['tput'], e['tput'])} | {ratio(k['p50'], e['p50'])} "
                   f"| {ratio(k['p99'], e['p99'])} | {ratio(k['cpu_us'], e['cpu_us'])} "
                   f"| {ratio(k['rss_mib'], e['rss_mib'])} |")
+    watch = [r for r in rows if "watch" in r["bench"]]
+    if watch:
+        print()
+        print("| watch workload | system | events/s (median) | delivered/expected "
+              "| delivery p50 ms | delivery p99 ms |")
+        print("|---|---|---:|---:|---:|---:|")
+        for w in dict.fromkeys(r["workload"] for r in watch):
+            for system in ("etcd", "keel"):
+                mine = [r["bench"]["watch"] for r in watch
+                        if r["workload"] == w and r["system"] == system]
+                if mine:
+                    got = sum(m["events"] for m in mine)
+                    want = sum(m["events_expected"] for m in mine)
+                    print(f"| {w} | {system} "
+                          f"| {statistics.median(m['events_per_second'] for m in mine):,.0f} "
+                          f"| {got}/{want} "
+                          f"| {statistics.median(m['delivery']['p50_ms'] for m in mine):.2f} "
+                          f"| {statistics.median(m['delivery']['p99_ms'] for m in mine):.2f} |")
     syncs = load(out / "syncs.jsonl")
     if syncs:
         print()
