@@ -83,7 +83,10 @@ Server::Server(std::unique_ptr<RaftNode> node, const ServerOptions& options)
       peer_kv_(*node_, forwarder_),
       maintenance_(*node_),
       cluster_(*node_, options.client_urls),
-      watch_(*node_, watch_hub_) {
+      watch_(*node_, watch_hub_),
+      key_waiter_(watch_hub_, local_kv_),
+      lock_(local_kv_, key_waiter_),
+      election_(local_kv_, key_waiter_) {
     node_->SetApplyObserver(&watch_hub_);
 }
 
@@ -98,8 +101,11 @@ absl::Status Server::Listen(const ServerOptions& options) {
     client_builder.RegisterService(&maintenance_);
     client_builder.RegisterService(&cluster_);
     client_builder.RegisterService(&watch_);
+    client_builder.RegisterService(&lock_);
+    client_builder.RegisterService(&election_);
     KEEL_ASSIGN_OR_RETURN(client_server_,
                           BuildAndStart(client_builder, options.client_addresses, ports));
+    local_kv_.Connect(client_server_->InProcessChannel(grpc::ChannelArguments()));
     return absl::OkStatus();
 }
 

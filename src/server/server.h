@@ -1,7 +1,8 @@
 // Server: one keeld process: a RaftNode plus its two gRPC servers.
 //
-//   client listener (--listen-client-urls): etcd's KV, Watch, Maintenance (Status) and
-//     Cluster (MemberList) services, for etcdctl and etcd clients;
+//   client listener (--listen-client-urls): etcd's KV, Watch, Maintenance (Status), Cluster
+//     (MemberList), Lock and Election services, for etcdctl and etcd clients (Lock and
+//     Election call the member's own KV service through gRPC's in-process channel);
 //   peer listener (--listen-peer-urls): keel.raft.v1 (the Raft transport) and etcd's KV
 //     service again, which followers use to forward writes to the leader
 //     (leader_forwarder.h).
@@ -25,8 +26,12 @@
 
 #include "server/cluster_config.h"
 #include "server/cluster_service.h"
+#include "server/election_service.h"
+#include "server/key_waiter.h"
 #include "server/kv_service.h"
 #include "server/leader_forwarder.h"
+#include "server/local_kv_client.h"
+#include "server/lock_service.h"
 #include "server/maintenance_service.h"
 #include "server/watch_hub.h"
 #include "server/watch_service.h"
@@ -72,6 +77,10 @@ private:
     MaintenanceService maintenance_;
     ClusterService cluster_;
     WatchService watch_;
+    LocalKvClient local_kv_;
+    KeyWaiter key_waiter_;
+    LockService lock_;
+    ElectionService election_;
     std::unique_ptr<grpc::Server> peer_server_;
     std::unique_ptr<grpc::Server> client_server_;
     bool shut_down_ = false;

@@ -1,5 +1,5 @@
-// The parts of the etcd v3 API that keeld does not serve yet (lease, watch, maintenance,
-// cluster, lock, election; issue #4), as etcd itself serves them, through keel's own .proto
+// The parts of the etcd v3 API that keeld does not serve yet (lease, maintenance, cluster;
+// issue #4), as etcd itself serves them, through keel's own .proto
 // files.
 //
 // They run against a real etcd (Debian's etcd-server), which proves that keel's hand-written
@@ -15,8 +15,6 @@
 
 #include "e2e/etcd_process.h"
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
-#include "etcd/v3electionpb/v3election.grpc.pb.h"
-#include "etcd/v3lockpb/v3lock.grpc.pb.h"
 
 namespace keel::testing {
 namespace {
@@ -146,64 +144,6 @@ TEST_F(EtcdConformance, StatusAndMemberListDescribeTheMember) {
     EXPECT_EQ(members.members(0).id(), status.header().member_id());
     EXPECT_EQ(members.members(0).peerurls_size(), 1);
     EXPECT_FALSE(members.members(0).islearner());
-}
-
-TEST_F(EtcdConformance, LockReturnsAKeyWhoseRevisionIsAFencingToken) {
-    auto lease = pb::Lease::NewStub(channel_);
-    pb::LeaseGrantRequest grant;
-    grant.set_ttl(30);
-    pb::LeaseGrantResponse granted;
-    ASSERT_TRUE(lease->LeaseGrant(Context().get(), grant, &granted).ok());
-
-    auto lock = v3lockpb::Lock::NewStub(channel_);
-    v3lockpb::LockRequest req;
-    req.set_name(Key("mutex"));
-    req.set_lease(granted.id());
-    v3lockpb::LockResponse locked;
-    ASSERT_TRUE(lock->Lock(Context().get(), req, &locked).ok());
-    EXPECT_EQ(locked.key().rfind(Key("mutex") + "/", 0), 0u) << locked.key();
-
-    pb::RangeRequest get;
-    get.set_key(locked.key());
-    pb::RangeResponse owner;
-    ASSERT_TRUE(kv_->Range(Context().get(), get, &owner).ok());
-    ASSERT_EQ(owner.kvs_size(), 1);
-    EXPECT_EQ(owner.kvs(0).lease(), granted.id());
-    EXPECT_GT(owner.kvs(0).create_revision(), 0);
-
-    v3lockpb::UnlockRequest unlock;
-    unlock.set_key(locked.key());
-    v3lockpb::UnlockResponse unlocked;
-    ASSERT_TRUE(lock->Unlock(Context().get(), unlock, &unlocked).ok());
-}
-
-TEST_F(EtcdConformance, ElectionCampaignLeaderResign) {
-    auto lease = pb::Lease::NewStub(channel_);
-    pb::LeaseGrantRequest grant;
-    grant.set_ttl(30);
-    pb::LeaseGrantResponse granted;
-    ASSERT_TRUE(lease->LeaseGrant(Context().get(), grant, &granted).ok());
-
-    auto election = v3electionpb::Election::NewStub(channel_);
-    v3electionpb::CampaignRequest campaign;
-    campaign.set_name(Key("e"));
-    campaign.set_lease(granted.id());
-    campaign.set_value("me");
-    v3electionpb::CampaignResponse won;
-    ASSERT_TRUE(election->Campaign(Context().get(), campaign, &won).ok());
-    EXPECT_EQ(won.leader().name(), Key("e"));
-    EXPECT_EQ(won.leader().lease(), granted.id());
-
-    v3electionpb::LeaderRequest who;
-    who.set_name(Key("e"));
-    v3electionpb::LeaderResponse leader;
-    ASSERT_TRUE(election->Leader(Context().get(), who, &leader).ok());
-    EXPECT_EQ(leader.kv().value(), "me");
-
-    v3electionpb::ResignRequest resign;
-    *resign.mutable_leader() = won.leader();
-    v3electionpb::ResignResponse resigned;
-    ASSERT_TRUE(election->Resign(Context().get(), resign, &resigned).ok());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // Watches are checked here too: the watcher talks to a follower, which serves it from its own
 // applied state.
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +19,8 @@
 #include "e2e/process.h"
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
 #include "etcd/mvccpb/kv.pb.h"
+#include "etcd/v3electionpb/v3election.grpc.pb.h"
+#include "etcd/v3lockpb/v3lock.grpc.pb.h"
 
 namespace keel::testing {
 namespace {
@@ -127,6 +130,29 @@ protected:
         const grpc::Status s = kv_->Put(Context().get(), req, &resp);
         EXPECT_TRUE(s.ok()) << s.error_message();
         return resp;
+    }
+
+    // A lease to hold locks and candidacies with, or 0 (none) while the server has no Lease
+    // service (etcd then makes a session lease of its own; keeld writes the key without one).
+    int64_t LeaseOrNone() {
+        auto lease = pb::Lease::NewStub(channel_);
+        pb::LeaseGrantRequest grant;
+        grant.set_ttl(60);
+        pb::LeaseGrantResponse granted;
+        const grpc::Status s = lease->LeaseGrant(Context().get(), grant, &granted);
+        if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+            return 0;
+        }
+        EXPECT_TRUE(s.ok()) << s.error_message();
+        return granted.id();
+    }
+
+    void Delete(const std::string& key) {
+        pb::DeleteRangeRequest del;
+        del.set_key(key);
+        pb::DeleteRangeResponse deleted;
+        const grpc::Status s = kv_->DeleteRange(Context().get(), del, &deleted);
+        EXPECT_TRUE(s.ok()) << s.error_message();
     }
 
     // Opens a Watch stream, creates one watcher and checks that it was created.
@@ -499,6 +525,114 @@ TEST_P(KvConformance, EtcdctlWatchPrintsHistoryThenLiveEvents) {
     const std::string all = "PUT\new/1\na\nPUT\new/2\nb\nPUT\new/3\nc\nDELETE\new/1\n\n";
     EXPECT_EQ(wait_for(all), all);
     watch.Kill();
+}
+
+TEST_P(KvConformance, LockWaitsForTheOlderHolderAndItsRevisionIsAFencingToken) {
+    // An older holder: any key under the lock's prefix.
+    const int64_t older = Put("mutex/older", "").header().revision();
+    const int64_t lease = LeaseOrNone();
+    auto lock = v3lockpb::Lock::NewStub(channel_);
+    auto locking = std::async(std::launch::async, [&] {
+        v3lockpb::LockRequest req;
+        req.set_name("mutex");
+        req.set_lease(lease);
+        v3lockpb::LockResponse locked;
+        auto ctx = Context(std::chrono::seconds(15));
+        const grpc::Status s = lock->Lock(ctx.get(), req, &locked);
+        EXPECT_TRUE(s.ok()) << s.error_message();
+        return locked;
+    });
+    EXPECT_EQ(locking.wait_for(1s), std::future_status::timeout) << "the older holder still holds";
+    const int64_t released = Put("unrelated", "x").header().revision() + 1;
+    Delete("mutex/older");
+    ASSERT_EQ(locking.wait_for(10s), std::future_status::ready);
+    const v3lockpb::LockResponse locked = locking.get();
+    EXPECT_EQ(locked.key().rfind("mutex/", 0), 0u) << locked.key();
+    EXPECT_GE(locked.header().revision(), released);
+
+    pb::RangeRequest get;
+    get.set_key(locked.key());
+    pb::RangeResponse owner;
+    ASSERT_TRUE(kv_->Range(Context().get(), get, &owner).ok());
+    ASSERT_EQ(owner.kvs_size(), 1);
+    if (lease != 0) {
+        EXPECT_EQ(owner.kvs(0).lease(), lease);
+    }
+    // The fencing token: the holder's key was created after the older holder's.
+    EXPECT_GT(owner.kvs(0).create_revision(), older);
+    EXPECT_LT(owner.kvs(0).create_revision(), released);
+
+    v3lockpb::UnlockRequest unlock;
+    unlock.set_key(locked.key());
+    v3lockpb::UnlockResponse unlocked;
+    ASSERT_TRUE(lock->Unlock(Context().get(), unlock, &unlocked).ok());
+    ASSERT_TRUE(kv_->Range(Context().get(), get, &owner).ok());
+    EXPECT_EQ(owner.kvs_size(), 0);
+    EXPECT_EQ(unlocked.header().revision(), owner.header().revision());
+}
+
+TEST_P(KvConformance, ElectionCampaignObserveProclaimResign) {
+    auto election = v3electionpb::Election::NewStub(channel_);
+    v3electionpb::LeaderRequest who;
+    who.set_name("e");
+    v3electionpb::LeaderResponse leader;
+    const grpc::Status none = election->Leader(Context().get(), who, &leader);
+    EXPECT_EQ(none.error_message(), "election: no leader");
+
+    Put("e/first", "first");
+    auto observe_ctx = Context(std::chrono::seconds(20));
+    auto observer = election->Observe(observe_ctx.get(), who);
+    v3electionpb::LeaderResponse seen;
+    ASSERT_TRUE(observer->Read(&seen));
+    EXPECT_EQ(seen.kv().value(), "first");
+
+    const int64_t lease = LeaseOrNone();
+    auto campaigning = std::async(std::launch::async, [&] {
+        v3electionpb::CampaignRequest campaign;
+        campaign.set_name("e");
+        campaign.set_lease(lease);
+        campaign.set_value("me");
+        v3electionpb::CampaignResponse won;
+        auto ctx = Context(std::chrono::seconds(15));
+        const grpc::Status s = election->Campaign(ctx.get(), campaign, &won);
+        EXPECT_TRUE(s.ok()) << s.error_message();
+        return won;
+    });
+    EXPECT_EQ(campaigning.wait_for(1s), std::future_status::timeout) << "first still leads";
+    ASSERT_TRUE(election->Leader(Context().get(), who, &leader).ok());
+    EXPECT_EQ(leader.kv().value(), "first");
+    Delete("e/first");
+    ASSERT_EQ(campaigning.wait_for(10s), std::future_status::ready);
+    const v3electionpb::CampaignResponse won = campaigning.get();
+    EXPECT_EQ(won.leader().name(), "e");
+    EXPECT_EQ(won.leader().key().rfind("e/", 0), 0u);
+    if (lease != 0) {
+        EXPECT_EQ(won.leader().lease(), lease);
+    }
+    ASSERT_TRUE(observer->Read(&seen));
+    EXPECT_EQ(seen.kv().value(), "me");
+    EXPECT_EQ(seen.kv().create_revision(), won.leader().rev());
+
+    v3electionpb::ProclaimRequest proclaim;
+    *proclaim.mutable_leader() = won.leader();
+    proclaim.set_value("again");
+    v3electionpb::ProclaimResponse proclaimed;
+    ASSERT_TRUE(election->Proclaim(Context().get(), proclaim, &proclaimed).ok());
+    ASSERT_TRUE(observer->Read(&seen));
+    EXPECT_EQ(seen.kv().value(), "again");
+    ASSERT_TRUE(election->Leader(Context().get(), who, &leader).ok());
+    EXPECT_EQ(leader.kv().value(), "again");
+
+    v3electionpb::ResignRequest resign;
+    *resign.mutable_leader() = won.leader();
+    v3electionpb::ResignResponse resigned;
+    ASSERT_TRUE(election->Resign(Context().get(), resign, &resigned).ok());
+    EXPECT_EQ(election->Leader(Context().get(), who, &leader).error_message(),
+              "election: no leader");
+    // A resigned leader can no longer proclaim.
+    const grpc::Status stale = election->Proclaim(Context().get(), proclaim, &proclaimed);
+    EXPECT_EQ(stale.error_message(), "election: not leader");
+    observe_ctx->TryCancel();
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers,

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -288,6 +289,70 @@ TEST(WatchFragment, SplitsAtEventBoundariesAndMarksAllButTheLast) {
     }
     EXPECT_EQ(events, 10);
     EXPECT_EQ(Fragment(response, 1 << 20).size(), 1u);
+}
+
+// Throughput of matching and queueing alone (no store, no gRPC): applied revisions of one
+// event each, fanned out to watchers that drain their outboxes on their own threads. The
+// floor is far below what the hub does, so that the check holds on a loaded machine.
+TEST(WatchHubThroughput, FansOutApplyToManyWatchers) {
+    constexpr int kRevisions = 50'000;
+    constexpr int kWatchers = 8;
+    WatchHub hub(WatchHubOptions{
+        .history = [](const kv::HistoryRequest&) -> absl::StatusOr<kv::HistoryResponse> {
+            return absl::InternalError("not expected: every watcher is live");
+        },
+        .compacted_revision = [] { return Revision(); },
+        .initial_revision = Revision(1),
+        .inbox_events_max = kRevisions,
+    });
+    hub.Start();
+    std::vector<std::unique_ptr<WatchOutbox>> outboxes;
+    for (int i = 0; i < kWatchers; ++i) {
+        outboxes.push_back(std::make_unique<WatchOutbox>(Roomy()));
+        ASSERT_TRUE(
+            hub.Add(outboxes.back().get(), kAutoWatchId, WatchSpec{.key = "t/", .range_end = "t0"})
+                .ok());
+    }
+    std::vector<std::thread> readers;
+    std::atomic<int> complete = 0;
+    for (auto& outbox : outboxes) {
+        readers.emplace_back([&, o = outbox.get()] {
+            uint64_t expected = 2;
+            const auto deadline = std::chrono::steady_clock::now() + 30s;
+            while (expected <= kRevisions + 1 && std::chrono::steady_clock::now() < deadline) {
+                std::optional<WatchMessage> m = o->Pop(50ms);
+                if (m.has_value()) {
+                    for (const kv::Event& e : m->events) {
+                        ASSERT_EQ(e.kv.mod_revision.value(), expected);
+                        ++expected;
+                    }
+                }
+            }
+            complete += expected == kRevisions + 2 ? 1 : 0;
+        });
+    }
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kRevisions; ++i) {
+        const Revision r(static_cast<uint64_t>(i) + 2);
+        hub.OnApplied(
+            r,
+            kv::Events{kv::Event{
+                .kv = {.key = "t/" + std::to_string(i % 100), .mod_revision = r, .value = "v"}}});
+    }
+    for (std::thread& t : readers) {
+        t.join();
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    hub.Stop();
+    EXPECT_EQ(complete.load(), kWatchers);
+    const double deliveries_per_second = kRevisions * kWatchers / seconds;
+    std::printf("hub: %d revisions to %d watchers in %.3f s: %.0f events/s delivered\n",
+                kRevisions,
+                kWatchers,
+                seconds,
+                deliveries_per_second);
+    EXPECT_GT(deliveries_per_second, 50'000);
 }
 
 }  // namespace
