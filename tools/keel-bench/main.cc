@@ -14,8 +14,8 @@
 
 #include <CLI/CLI.hpp>
 #include <absl/strings/str_split.h>
-#include <absl/synchronization/mutex.h>
 #include <absl/strings/strip.h>
+#include <absl/synchronization/mutex.h>
 
 #include "keel-bench/bench_options.h"
 #include "keel-bench/connections.h"

@@ -83,6 +83,7 @@ nlohmann::json LatencyJson(const LatencyHistogram& h) {
 
 nlohmann::json RunJson(const BenchOptions& options, const RunResult& r) {
     return {{"options", OptionsJson(options)},
+            {"connected_to", r.endpoints},
             {"succeeded", r.succeeded},
             {"failed", r.failed},
             {"errors", r.errors},
@@ -108,14 +109,16 @@ nlohmann::json WatchJson(const BenchOptions& options, const WatchResult& r) {
 }
 
 std::string RunText(const BenchOptions& options, const RunResult& r) {
-    std::string text =
-        absl::StrFormat("%s\n  requests  %d ok, %d failed in %.2f s: %.1f/s\n  latency   %s\n",
-                        Shape(options),
-                        r.succeeded,
-                        r.failed,
-                        r.seconds,
-                        r.throughput(),
-                        LatencyLine(r.latency));
+    std::string text = absl::StrFormat(
+        "%s\n  endpoints %s\n  requests  %d ok, %d failed in %.2f s: %.1f/s\n"
+        "  latency   %s\n",
+        Shape(options),
+        absl::StrJoin(r.endpoints, ","),
+        r.succeeded,
+        r.failed,
+        r.seconds,
+        r.throughput(),
+        LatencyLine(r.latency));
     if (options.workload == Workload::kMixed) {
         absl::StrAppendFormat(&text, "  reads     %d, writes %d\n", r.reads, r.writes);
     }

@@ -1,5 +1,6 @@
 #include "keel-bench/request_driver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <deque>
@@ -78,12 +79,14 @@ public:
            KeySource keys,
            ValueStamp stamp,
            Budget& budget,
+           int thread_index,
            int thread_count,
            uint64_t seed)
         : options_(options),
           keys_(std::move(keys)),
           stamp_(stamp),
           budget_(budget),
+          thread_index_(thread_index),
           thread_count_(thread_count),
           rng_(seed) {
         value_.resize(options.val_size);
@@ -142,7 +145,8 @@ private:
     void RunOpenLoop() {
         const auto interval = std::chrono::duration_cast<Clock::duration>(
             std::chrono::duration<double>(thread_count_ / options_.rate));
-        Clock::time_point next_due = budget_.start;
+        // The threads' schedules interleave: together they are due every interval / threads.
+        Clock::time_point next_due = budget_.start + interval * thread_index_ / thread_count_;
         std::vector<Call*> free;
         for (auto& call : calls_) {
             free.push_back(call.get());
@@ -304,6 +308,7 @@ private:
     KeySource keys_;
     ValueStamp stamp_;
     Budget& budget_;
+    int thread_index_;
     int thread_count_;
     std::mt19937_64 rng_;
     std::string value_;
@@ -344,7 +349,7 @@ absl::StatusOr<RunResult> RunRequests(const BenchOptions& options,
             return keys.status();
         }
         workers.push_back(
-            std::make_unique<Worker>(options, *std::move(keys), stamp, budget, threads, seed));
+            std::make_unique<Worker>(options, *std::move(keys), stamp, budget, t, threads, seed));
     }
     for (int c = 0; c < options.clients; ++c) {
         const Connection& connection = connections[static_cast<size_t>(c) % connections.size()];
@@ -358,6 +363,12 @@ absl::StatusOr<RunResult> RunRequests(const BenchOptions& options,
         running.emplace_back([&worker] { worker->Run(); });
     }
     RunResult result;
+    for (const Connection& connection : connections) {
+        if (std::find(result.endpoints.begin(), result.endpoints.end(), connection.endpoint)
+            == result.endpoints.end()) {
+            result.endpoints.push_back(connection.endpoint);
+        }
+    }
     for (size_t t = 0; t < running.size(); ++t) {
         running[t].join();
         result.Merge(workers[t]->result());

@@ -5,6 +5,9 @@
 namespace keel::bench {
 
 void RunResult::Merge(const RunResult& other) {
+    if (endpoints.empty()) {
+        endpoints = other.endpoints;
+    }
     latency.Merge(other.latency);
     succeeded += other.succeeded;
     failed += other.failed;

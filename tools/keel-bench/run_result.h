@@ -4,13 +4,15 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "keel-bench/latency_histogram.h"
 
 namespace keel::bench {
 
 struct RunResult {
-    LatencyHistogram latency;  // successful requests only
+    std::vector<std::string> endpoints;  // where the connections went (the leader, or all)
+    LatencyHistogram latency;            // successful requests only
     uint64_t succeeded = 0;
     uint64_t failed = 0;
     // "CODE: message" -> how many requests failed with it.
