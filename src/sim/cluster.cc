@@ -90,16 +90,57 @@ void Cluster::Crash(NodeId id) {
 
 void Cluster::Restart(NodeId id) {
     Node& n = node(id);
-    if (n.raw != nullptr) {
+    if (n.raw != nullptr || n.quarantined) {
         return;
     }
     ++stats_.restarts;
     Boot(n);
 }
 
+bool Cluster::CrashAndCorrupt(NodeId id, base::Rng& rng) {
+    Crash(id);
+    Node& n = node(id);
+    const std::optional<std::string> damage = n.storage->CorruptDurableData(rng);
+    if (!damage.has_value()) {
+        return false;
+    }
+    TraceLine(absl::StrFormat("node %d's disk corrupts: %s", id.value(), *damage));
+    ++stats_.corruptions;
+    n.corrupted = true;
+    return true;
+}
+
+// A node that finds its disk corrupt stays down: it has lost entries it may have
+// acknowledged and votes it may have cast, so letting it vote or acknowledge again could
+// undo a commit. (Repair from peers would bring it back; until then, an operator decides.)
+void Cluster::Quarantine(Node& n, const absl::Status& load_error) {
+    if (options_.unsafe_restart_corrupt_nodes_empty) {
+        TraceLine(absl::StrFormat("node %d: operator wipes the corrupt disk and restarts it empty",
+                                  n.id.value()));
+        n.storage = storage_factory_(n.id, bootstrap_);
+        n.corrupted = false;
+        Boot(n);
+        return;
+    }
+    TraceLine(absl::StrFormat(
+        "node %d refuses to start: %s", n.id.value(), std::string(load_error.message())));
+    ++stats_.quarantined;
+    n.quarantined = true;
+}
+
 // Rebuilds a node from its durable state only (raft::Restored plus the snapshot image).
 void Cluster::Boot(Node& n) {
     absl::StatusOr<Recovered> recovered = n.storage->Load();
+    if (n.corrupted && absl::IsDataLoss(recovered.status())) {
+        Quarantine(n, recovered.status());
+        return;
+    }
+    if (n.corrupted && recovered.ok()) {
+        violations_.Report("storage-corruption-undetected",
+                           absl::StrFormat("node %d loaded a disk with a flipped bit",
+                                           n.id.value()));
+        return;
+    }
     if (!Check(n.id, recovered.status(), "load")) {
         return;
     }

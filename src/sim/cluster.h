@@ -55,6 +55,9 @@ struct ClusterOptions {
     SwarmOptions swarm;
     raft::Config::TestingKnobs testing;
     TraceLines trace_lines = TraceLines::kHashOnly;
+    // Deliberate operator error, for teeth tests: a node that refuses to start on a corrupt
+    // disk gets its disk wiped and restarts empty, with its old identity (amnesia).
+    bool unsafe_restart_corrupt_nodes_empty = false;
 };
 
 // Makes the stable storage of node `id`, which bootstraps with `bootstrap` as its membership.
@@ -70,6 +73,8 @@ struct ClusterStats {
     uint64_t compactions = 0;
     uint64_t reads_requested = 0;
     uint64_t reads_dropped = 0;
+    uint64_t corruptions = 0;  // disks damaged while their node was down
+    uint64_t quarantined = 0;  // nodes that then refused to start (DataLoss)
 };
 
 class Cluster {
@@ -94,7 +99,15 @@ public:
 
     // Faults.
     void Crash(NodeId id);
+    // Restarts a down node from its durable state. A node whose disk was corrupted must fail
+    // to load with DataLoss and then stays down for good (quarantined: it neither votes nor
+    // acknowledges entries it no longer has); loading a corrupted disk successfully is a
+    // violation ("storage-corruption-undetected").
     void Restart(NodeId id);
+    // Crashes `id` if it is up, then damages its disk where the format claims to detect it
+    // (NodeStorage::CorruptDurableData). Returns false if the disk had nothing to damage: the
+    // node is then just crashed.
+    bool CrashAndCorrupt(NodeId id, base::Rng& rng);
 
     // Ends the crashes the Ready loop injects itself (crash before sync): the liveness phase.
     void StopInjectedCrashes() { options_.swarm.crash_before_sync_per_mille = 0; }
@@ -112,6 +125,7 @@ public:
     const std::vector<NodeId>& node_ids() const { return node_ids_; }
 
     bool IsUp(NodeId id) const;
+    bool IsQuarantined(NodeId id) const;
     // The up node that leads the highest term, if any.
     NodeId Leader() const;
     // The membership `id` has applied (its bootstrap one before any conf change).
@@ -168,6 +182,7 @@ private:
     Node& node(NodeId id);
     const Node& node(NodeId id) const;
     void Boot(Node& n);
+    void Quarantine(Node& n, const absl::Status& load_error);
     void OnTick(const Tick& tick);
     void OnDelivery(const raft::Message& message);
     void OnSnapshotReport(const SnapshotReport& report);

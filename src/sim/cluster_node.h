@@ -23,6 +23,8 @@ struct Cluster::Node {
     raft::ConfState conf_state;  // the membership as of state.applied_index()
     Index snapshot_index;        // the newest snapshot Raft holds (compacted or installed)
     Index written_commit;        // the commit index of the last hard state written to storage
+    bool corrupted = false;      // its disk was damaged while it was down (CrashAndCorrupt)
+    bool quarantined = false;    // it refused to start on a corrupt disk: down for good
 };
 
 }  // namespace keel::sim

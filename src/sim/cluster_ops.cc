@@ -109,6 +109,10 @@ bool Cluster::IsUp(NodeId id) const {
     return node(id).raw != nullptr;
 }
 
+bool Cluster::IsQuarantined(NodeId id) const {
+    return node(id).quarantined;
+}
+
 NodeId Cluster::Leader() const {
     NodeId leader;
     Term best;

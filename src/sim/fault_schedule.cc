@@ -99,7 +99,12 @@ void FaultSchedule::CrashOrRestart() {
     // Keep a majority up most of the time: with half or more down, restart one instead.
     const NodeId id = ids[rng_.Uniform(ids.size())];
     if (cluster_->IsUp(id) && 2 * (down.size() + 1) <= ids.size()) {
-        cluster_->Crash(id);
+        // Corrupt disks quarantine their nodes for good: at most a minority, ever.
+        if (swarm_.corruption && 2 * (corrupted_ + 1) < ids.size() && rng_.Chance(1, 3)) {
+            corrupted_ += cluster_->CrashAndCorrupt(id, rng_) ? 1 : 0;
+        } else {
+            cluster_->Crash(id);
+        }
     } else if (!down.empty()) {
         cluster_->Restart(down[rng_.Uniform(down.size())]);
     }

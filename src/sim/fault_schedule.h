@@ -43,6 +43,7 @@ private:
     base::Rng rng_;
     bool healed_ = false;
     uint64_t partitions_ = 0;
+    uint64_t corrupted_ = 0;  // disks damaged so far (their nodes are quarantined)
     NodeId churn_node_;  // the leader in the churn cycle (crash pending, or restart pending)
     Term churn_term_;
     bool churn_crashed_ = false;

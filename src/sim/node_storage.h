@@ -19,12 +19,14 @@
 //            ending at or after the last successful Sync(), produced (honest media only).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 
+#include "base/rng.h"
 #include "raft/raw_node.h"
 #include "raft/types.h"
 
@@ -71,6 +73,16 @@ public:
     // snapshot payload plus the committed log. Returns DataLoss if the medium holds a state it
     // cannot decode.
     [[nodiscard]] virtual absl::StatusOr<Recovered> Load() = 0;
+
+    // Media corruption while the node is down (Precondition: between Crash() and Load()):
+    // damages durable data where the medium's format promises to detect it, so that Load()
+    // must fail with DataLoss rather than return altered state. Returns what was damaged, or
+    // nullopt if there is nothing such to damage (a medium without checksums, or no durable
+    // data the format covers yet).
+    virtual std::optional<std::string> CorruptDurableData(base::Rng& rng) {
+        (void)rng;
+        return std::nullopt;
+    }
 };
 
 }  // namespace keel::sim

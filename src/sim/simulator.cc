@@ -170,8 +170,11 @@ RunResult RunSeed(const SimulatorOptions& options) {
     RunResult result;
     result.swarm = ChooseSwarmOptions(options.seed, options.node_count);
     Cluster cluster(
-        ClusterOptions{
-            .swarm = result.swarm, .testing = options.testing, .trace_lines = options.trace_lines},
+        ClusterOptions{.swarm = result.swarm,
+                       .testing = options.testing,
+                       .trace_lines = options.trace_lines,
+                       .unsafe_restart_corrupt_nodes_empty =
+                           options.unsafe_restart_corrupt_nodes_empty},
         MakeStorageFactory(options));
     base::Rng rng(options.seed);
     Workload workload(result.swarm, &cluster, rng.Fork());
@@ -205,8 +208,8 @@ std::string Summary(const SimulatorOptions& options, const RunResult& result) {
     const ClusterStats& s = result.stats;
     return absl::StrFormat(
         "seed=%d %s | steps=%d leaders=%d committed=%d acked=%d reads=%d crashes=%d "
-        "partitions=%d confchanges=%d snapshots=%d compactions=%d liveness_ticks=%d "
-        "violations=%d",
+        "partitions=%d confchanges=%d snapshots=%d compactions=%d corruptions=%d "
+        "quarantined=%d liveness_ticks=%d violations=%d",
         options.seed,
         result.swarm.Describe(),
         result.steps_run,
@@ -219,6 +222,8 @@ std::string Summary(const SimulatorOptions& options, const RunResult& result) {
         s.conf_changes_accepted,
         s.snapshots_installed,
         s.compactions,
+        s.corruptions,
+        s.quarantined,
         result.liveness_ticks,
         result.ok() ? 0 : 1);
 }
@@ -242,6 +247,9 @@ std::string ReplayCommand(const SimulatorOptions& options) {
     }
     if (options.storage == StorageKind::kWal) {
         absl::StrAppend(&out, " --wal");
+    }
+    if (options.unsafe_restart_corrupt_nodes_empty) {
+        absl::StrAppend(&out, " --unsafe-restart-corrupt-nodes-empty");
     }
     return out;
 }

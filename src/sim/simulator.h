@@ -41,6 +41,8 @@ struct SimulatorOptions {
     TraceLines trace_lines = TraceLines::kHashOnly;
     raft::Config::TestingKnobs testing;
     StorageKind storage = StorageKind::kMemory;
+    // Teeth: wipe and restart nodes that refuse to start on a corrupt disk (cluster.h).
+    bool unsafe_restart_corrupt_nodes_empty = false;
 };
 
 struct RunResult {

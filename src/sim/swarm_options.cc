@@ -63,6 +63,8 @@ SwarmOptions ChooseSwarmOptions(uint64_t seed, int node_count_override) {
     options.fault_interval_max_us = rng.Range(20'000, 200'000);
     options.fault_per_mille = static_cast<uint32_t>(rng.Range(100, 900));
     options.workload_interval_max_us = rng.Range(5'000, 50'000);
+    // Drawn last, so that adding it left every earlier draw of every seed as it was.
+    options.corruption = options.crashes && !options.membership && rng.Chance(1, 2);
     return options;
 }
 
@@ -89,6 +91,7 @@ std::string SwarmOptions::Describe() const {
     add(transfers, "transfer");
     add(compaction, "compaction");
     add(reads, "reads");
+    add(corruption, "corruption");
     absl::StrAppend(&out, " faults=", faults.empty() ? "none" : faults);
     return out;
 }

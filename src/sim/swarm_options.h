@@ -38,6 +38,10 @@ struct SwarmOptions {
     bool transfers = false;
     bool compaction = false;
     bool reads = false;
+    // Some crashes also flip a bit on the crashed node's disk (only with storage that has
+    // checksums, i.e. the WAL; never with membership changes, so that the quarantined nodes,
+    // at most a minority, never leave a configuration without a quorum).
+    bool corruption = false;
 
     // Leader churn: the chance that a new leader crashes within a few ticks of its election,
     // before it has replicated its first entries (the opening move of Figure 8's scenario).

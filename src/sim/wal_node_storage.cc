@@ -1,9 +1,11 @@
 #include "sim/wal_node_storage.h"
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
 
 #include "base/assert.h"
 #include "base/status.h"
+#include "storage/wal_format.h"
 
 namespace keel::sim {
 namespace {
@@ -128,6 +130,30 @@ absl::StatusOr<Recovered> WalNodeStorage::Load() {
         recovered.snapshot_data = std::move(snapshot->data);
     }
     return recovered;
+}
+
+std::optional<std::string> WalNodeStorage::CorruptDurableData(base::Rng& rng) {
+    KEEL_ASSERT_MSG(wal_ == nullptr, "corrupting the disk of a running node");
+    absl::StatusOr<std::vector<std::string>> names = fs_.ListDir(kWalDir);
+    KEEL_ASSERT_MSG(names.ok(), "listing the simulated WAL: %s", names.status().ToString());
+    std::vector<std::string> segments;
+    for (const std::string& name : *names) {
+        if (storage::ParseSegmentFileName(name).has_value()) {
+            segments.push_back(name);  // sorted by name, hence by sequence
+        }
+    }
+    if (segments.size() < 2) {
+        return std::nullopt;
+    }
+    const std::string path =
+        storage::JoinPath(kWalDir, segments[rng.Uniform(segments.size() - 1)]);
+    absl::StatusOr<uint64_t> size = fs_.FileSize(path);
+    KEEL_ASSERT_MSG(size.ok() && *size > 0, "sizing %s", path);
+    const uint64_t offset = rng.Uniform(*size);
+    const int bit = static_cast<int>(rng.Uniform(8));
+    const absl::Status flipped = fs_.FlipBit(path, offset, bit);
+    KEEL_ASSERT_MSG(flipped.ok(), "flipping a bit of %s: %s", path, flipped.ToString());
+    return absl::StrFormat("%s offset %d bit %d", path, offset, bit);
 }
 
 }  // namespace keel::sim

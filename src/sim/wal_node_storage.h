@@ -40,8 +40,9 @@ namespace keel::sim {
 struct WalNodeStorageOptions {
     uint64_t disk_seed = 1;
     raft::ConfState bootstrap;  // the configuration Load() reports without a snapshot
-    // Small segments, so that simulations rotate and release them often.
-    storage::WalOptions wal{.segment_bytes = 64 * 1024};
+    // The smallest segments, so that simulations (a few hundred small entries) rotate and
+    // release them often, and sealed segments exist for corruption to hit.
+    storage::WalOptions wal{.segment_bytes = storage::kSegmentBytesMin};
     storage::SnapshotStoreOptions snapshots{.chunk_bytes = 64 * 1024};
     CrashMode crash_mode = CrashMode::kTear;
 };
@@ -57,6 +58,11 @@ public:
     [[nodiscard]] absl::Status Sync() override;
     void Crash() override;
     [[nodiscard]] absl::StatusOr<Recovered> Load() override;
+    // Flips one bit of a sealed segment (one that is not the last): every byte of a sealed
+    // segment is covered by a checksum or by the rule that its tail is all zeros, so recovery
+    // must report DataLoss (docs/storage-format.md, rule 3). The last segment is left alone:
+    // damage to its final record is indistinguishable from a torn write and is truncated.
+    std::optional<std::string> CorruptDurableData(base::Rng& rng) override;
 
     SimFileSystem& file_system() { return fs_; }
 

@@ -123,6 +123,13 @@ absl::StatusOr<SegmentHeader> DecodeSegmentHeader(std::string_view bytes) {
     if (stored_crc != base::Crc32c(bytes.substr(0, kSegmentHeaderCoveredBytes))) {
         return absl::DataLossError("segment header checksum mismatch");
     }
+    // The padding after the checksum is not covered by it; it must read as written (zeros),
+    // so that every byte of a sealed segment is checked (docs/storage-format.md).
+    const std::string_view padding = bytes.substr(
+        kSegmentHeaderCoveredBytes + 4, kSegmentHeaderBytes - kSegmentHeaderCoveredBytes - 4);
+    if (padding.find_first_not_of('\0') != std::string_view::npos) {
+        return absl::DataLossError("segment header padding is not zero");
+    }
     Decoder decoder(bytes.substr(sizeof(kSegmentMagic), kSegmentHeaderCoveredBytes - 8));
     uint32_t version = 0;
     uint32_t reserved = 0;

@@ -16,6 +16,8 @@ constexpr uint64_t kRangeSeeds = 500;
 constexpr uint64_t kWalSeeds = 100;
 // The teeth tests look for a violation among this many seeds.
 constexpr uint64_t kTeethSeeds = 60;
+// Few seeds both corrupt a disk and restart that node later (about 1 in 20 does).
+constexpr uint64_t kCorruptionTeethSeeds = 200;
 
 SimulatorOptions Options(uint64_t seed) {
     SimulatorOptions options;
@@ -72,13 +74,21 @@ TEST(SimSeeds, RangeHasNoViolationsAndMakesProgress) {
 
 TEST(SimSeeds, WalStorageRangeHasNoViolations) {
     // The same runs on the production WAL and snapshot store over simulated disks whose
-    // crashes tear unsynced writes (WalNodeStorage).
+    // crashes tear unsynced writes (WalNodeStorage). On seeds with the corruption class, some
+    // crashes also flip a bit of a sealed WAL segment: the node must refuse to start (DataLoss)
+    // and stay down, and the rest of the cluster must stay safe and live without it.
+    uint64_t corruptions = 0;
+    uint64_t quarantined = 0;
     for (uint64_t seed = 0; seed < kWalSeeds; ++seed) {
         SimulatorOptions options = Options(seed);
         options.storage = StorageKind::kWal;
         const RunResult result = RunSeed(options);
         ASSERT_TRUE(result.ok()) << ViolationReport(options, result);
+        corruptions += result.stats.corruptions;
+        quarantined += result.stats.quarantined;
     }
+    EXPECT_GT(corruptions, 0u) << "no seed corrupted a disk: the test lost its teeth";
+    EXPECT_EQ(quarantined, corruptions) << "every corrupted node must refuse to start";
 }
 
 TEST(SimSeeds, ReplayCommandNamesEverythingThatChangesTheRun) {
@@ -99,6 +109,17 @@ TEST(SimTeeth, SkippingTheUpToDateCheckIsCaught) {
     const std::string report = FirstViolation(options, 0, kTeethSeeds);
     EXPECT_NE(report, "") << "no seed in [0, " << kTeethSeeds << ") caught the bug";
     EXPECT_NE(report.find("replay: keel-sim --seed"), std::string::npos) << report;
+}
+
+TEST(SimTeeth, RestartingACorruptNodeEmptyIsCaught) {
+    // The operator's mistake the quarantine prevents: wiping a corrupt node and restarting it
+    // empty with its old identity. It forgets entries it acknowledged and votes it cast.
+    SimulatorOptions options;
+    options.storage = StorageKind::kWal;
+    options.unsafe_restart_corrupt_nodes_empty = true;
+    const std::string report = FirstViolation(options, 0, kCorruptionTeethSeeds);
+    EXPECT_NE(report, "") << "no seed in [0, " << kCorruptionTeethSeeds << ") caught it";
+    EXPECT_NE(report.find("--unsafe-restart-corrupt-nodes-empty"), std::string::npos) << report;
 }
 
 TEST(SimTeeth, LyingDiskIsCaught) {

@@ -22,6 +22,16 @@ TEST(WalFormat, SegmentHeaderChecksumCatchesAFlippedBit) {
     EXPECT_TRUE(absl::IsDataLoss(DecodeSegmentHeader(bytes).status()));
 }
 
+// Found by the simulator (keel-sim --seed 557 --wal): the padding after the header's checksum
+// was not checked, so a flipped bit there went unnoticed.
+TEST(WalFormat, SegmentHeaderPaddingMustBeZero) {
+    std::string bytes = EncodeSegmentHeader({.sequence = 1, .first_index = Index(1)});
+    bytes[kSegmentHeaderBytes - 6] ^= 0x40;
+    const auto decoded = DecodeSegmentHeader(bytes);
+    ASSERT_TRUE(absl::IsDataLoss(decoded.status()));
+    EXPECT_NE(decoded.status().message().find("padding"), std::string::npos);
+}
+
 TEST(WalFormat, SegmentFileNameRoundTrips) {
     const SegmentHeader header{.sequence = 0x2a, .first_index = Index(0xbeef)};
     EXPECT_EQ(SegmentFileName(header), "000000000000002a-000000000000beef.wal");

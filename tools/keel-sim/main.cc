@@ -27,6 +27,7 @@ struct Flags {
     bool unsafe_skip_log_up_to_date_check = false;
     bool lying_disk = false;
     bool wal = false;
+    bool unsafe_restart_corrupt_nodes_empty = false;
 };
 
 // Parses "A-B" (inclusive) or a single number.
@@ -58,6 +59,7 @@ keel::sim::SimulatorOptions OptionsFor(const Flags& flags, uint64_t seed) {
     } else if (flags.wal) {
         options.storage = keel::sim::StorageKind::kWal;
     }
+    options.unsafe_restart_corrupt_nodes_empty = flags.unsafe_restart_corrupt_nodes_empty;
     return options;
 }
 
@@ -117,6 +119,10 @@ int main(int argc, char** argv) {
     app.add_flag("--lying-disk", flags.lying_disk, "deliberate fault: disks that ignore fsync")
         ->excludes(app.add_flag(
             "--wal", flags.wal, "store on the real WAL over simulated disks (torn crashes)"));
+    app.add_flag("--unsafe-restart-corrupt-nodes-empty",
+                 flags.unsafe_restart_corrupt_nodes_empty,
+                 "deliberate operator error: wipe a node whose disk is corrupt and restart it "
+                 "empty (with --wal)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
