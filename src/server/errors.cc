@@ -35,6 +35,11 @@ absl::Status StoppedError() {
     return absl::UnavailableError("etcdserver: server stopped");
 }
 
+absl::Status DiskFullError() {
+    return absl::ResourceExhaustedError(
+        "keel: this member's WAL disk is full: it is read-only until space is freed");
+}
+
 bool IsNotLeader(const absl::Status& status) {
     return status.code() == absl::StatusCode::kUnavailable && status.message() == kNotLeaderMessage;
 }

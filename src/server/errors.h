@@ -25,6 +25,9 @@ absl::Status RequestTimeoutError();
 absl::Status TooManyRequestsError();
 // Unavailable: the server is shutting down (ErrStopped).
 absl::Status StoppedError();
+// ResourceExhausted: this member's WAL disk is full; it accepts no writes (and serves only
+// serializable reads) until space is freed. keel's own error: etcd crashes instead.
+absl::Status DiskFullError();
 
 // True for NotLeaderError(): the caller may forward the request to the leader.
 bool IsNotLeader(const absl::Status& status);

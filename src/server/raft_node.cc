@@ -113,12 +113,15 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Open(RaftNodeOptions options
         return absl::InvalidArgumentError(
             absl::StrFormat("member %x is not in --initial-cluster", options.self.value()));
     }
-    auto fs = std::make_unique<storage::PosixFileSystem>();
+    std::shared_ptr<storage::FileSystem> fs = options.file_system;
+    if (fs == nullptr) {
+        fs = std::make_shared<storage::PosixFileSystem>();
+    }
     KEEL_RETURN_IF_ERROR(fs->CreateDir(options.data_dir));
     KEEL_RETURN_IF_ERROR(CheckMemberFile(*fs, options, self->name));
     KEEL_ASSIGN_OR_RETURN(
         storage::WalOpened opened,
-        storage::Wal::Open(*fs, storage::JoinPath(options.data_dir, kWalDirName), {}));
+        storage::Wal::Open(*fs, storage::JoinPath(options.data_dir, kWalDirName), options.wal));
     if (opened.repaired_tail.has_value()) {
         spdlog::warn("truncated a torn tail of the WAL (an interrupted write)");
     }
@@ -146,7 +149,7 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Open(RaftNodeOptions options
 }
 
 RaftNode::RaftNode(RaftNodeOptions options,
-                   std::unique_ptr<storage::FileSystem> fs,
+                   std::shared_ptr<storage::FileSystem> fs,
                    std::unique_ptr<storage::Wal> wal,
                    std::unique_ptr<kv::MvccStore> store,
                    std::unique_ptr<raft::RawNode> raw)
@@ -226,6 +229,9 @@ void RaftNode::Stop() {
 }
 
 absl::StatusOr<CommandResponse> RaftNode::Propose(keel::v1::Command command, Deadline deadline) {
+    if (disk_full_.load()) {
+        return DiskFullError();
+    }
     command.set_request_id(next_request_id_.fetch_add(1));
     std::string data = command.SerializeAsString();
     if (data.size() > base::kEntryBytesMax) {
@@ -252,6 +258,9 @@ absl::StatusOr<CommandResponse> RaftNode::Propose(keel::v1::Command command, Dea
 }
 
 absl::Status RaftNode::WaitReadIndex(Deadline deadline) {
+    if (disk_full_.load()) {
+        return DiskFullError();
+    }
     ReadPromise promise;
     std::future<absl::Status> answer = promise.get_future();
     {
@@ -386,6 +395,10 @@ void RaftNode::HandleInbox(Inbox& inbox) {
 }
 
 void RaftNode::ProposeQueued(QueuedProposal& proposal) {
+    if (disk_full_.load()) {
+        proposal.promise.set_value(DiskFullError());
+        return;
+    }
     if (raw_->leader().is_none()) {
         if (parked_.size() >= kProposalsQueuedMax) {
             proposal.promise.set_value(TooManyRequestsError());
@@ -418,6 +431,10 @@ void RaftNode::ServeParked(Deadline now) {
 }
 
 void RaftNode::ReadQueued(QueuedRead& read) {
+    if (disk_full_.load()) {
+        read.promise.set_value(DiskFullError());
+        return;
+    }
     // The context is unique in the whole group (the leader tracks reads from every member by
     // context) and across restarts of this member (the counter starts at a random value).
     std::string context = absl::StrCat(options_.self.value(), "/", next_read_id_++);

@@ -19,6 +19,13 @@
 // the loop thread holds it while it applies a Ready's entries, readers while they read.
 // Invariant: store_->applied_index() <= raw_->GetStatus().hard_state.commit.
 // Invariant: nothing is sent before the Ready's entries and hard state are durable.
+//
+// A full disk (the WAL cannot preallocate its next segment: ResourceExhausted) is not a crash:
+// the Ready that could not be made durable is held (stalled_ready_), nothing of it is sent,
+// applied or acknowledged, the sync is retried every tick, and meanwhile proposals and
+// linearizable reads fail at once with DiskFullError(); serializable reads keep working. Raft
+// keeps stepping messages, so a stalled leader loses its followers and steps down; once space
+// is freed the member resumes where it stopped.
 #pragma once
 
 #include <atomic>
@@ -27,6 +34,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +71,10 @@ struct RaftNodeOptions {
     std::chrono::milliseconds tick_interval{100};
     int election_timeout_ticks = 10;
     int heartbeat_interval_ticks = 1;
+    // Where the WAL and the member file live; null means the real disk (PosixFileSystem).
+    // Tests pass a simulated one to inject disk faults. The store always uses the real disk.
+    std::shared_ptr<storage::FileSystem> file_system;
+    storage::WalOptions wal;
 };
 
 // What RPC threads may know of the node's Raft state (for response headers and Status).
@@ -123,6 +135,10 @@ public:
     void SetApplyObserver(ApplyObserver* observer);
 
     NodeView View() const;
+
+    // True while the WAL's disk is full (see the class comment).
+    bool disk_full() const { return disk_full_.load(); }
+
     Revision revision() const;
     uint64_t DbSizeBytes() const;
 
@@ -155,7 +171,7 @@ private:
     };
 
     RaftNode(RaftNodeOptions options,
-             std::unique_ptr<storage::FileSystem> fs,
+             std::shared_ptr<storage::FileSystem> fs,
              std::unique_ptr<storage::Wal> wal,
              std::unique_ptr<kv::MvccStore> store,
              std::unique_ptr<raft::RawNode> raw);
@@ -171,7 +187,12 @@ private:
 
     // ---- Loop thread: the Ready (raft_node_ready.cc). ----
     void DrainReady();
-    void Persist(const raft::Ready& ready);
+    // Writes and syncs the Ready; false if the disk is full (nothing else fails: crashes).
+    bool Persist(const raft::Ready& ready);
+    // Retries the sync of a stalled Ready; true (and the Ready is finished) once it worked.
+    bool RetryStalledReady();
+    // Steps 2-4 of a durable Ready: send, apply and answer, Advance.
+    void Finish(raft::Ready ready);
     void Apply(const raft::Ready& ready);
     void ApplyConfChange(const raft::Entry& entry);
 
@@ -180,7 +201,7 @@ private:
     void OnUnreachable(NodeId peer);
 
     const RaftNodeOptions options_;
-    std::unique_ptr<storage::FileSystem> fs_;
+    std::shared_ptr<storage::FileSystem> fs_;
     std::unique_ptr<storage::Wal> wal_;
     std::unique_ptr<raft::RawNode> raw_;
     std::unique_ptr<transport::PeerTransport> transport_;
@@ -197,6 +218,8 @@ private:
     ReadWaiters reads_;
     Index applied_;          // the store's applied index as of the last Ready
     uint64_t next_read_id_;  // starts at a random value: contexts are unique across restarts
+    std::optional<raft::Ready> stalled_ready_;  // the Ready a full disk could not make durable
+    Deadline next_disk_retry_{};                // when to retry its sync (once a tick)
 
     std::mutex inbox_mu_;
     std::condition_variable inbox_cv_;
@@ -207,6 +230,7 @@ private:
     NodeView view_;  // guarded by view_mu_
 
     std::atomic<uint64_t> next_request_id_;
+    std::atomic<bool> disk_full_{false};
     std::thread loop_thread_;
     bool started_ = false;
     bool stopped_ = false;

@@ -19,6 +19,10 @@ void CrashIfFailed(const absl::Status& status, const char* what) {
 }  // namespace
 
 void RaftNode::DrainReady() {
+    if (stalled_ready_.has_value() && !RetryStalledReady()) {
+        PublishView();
+        return;
+    }
     for (int round = 0; raw_->HasReady(); ++round) {
         KEEL_ASSERT_MSG(round < kReadyRoundsMax, "%d Readies in a row: a livelock", round);
         raft::Ready ready = raw_->GetReady();
@@ -30,27 +34,59 @@ void RaftNode::DrainReady() {
                          ready.soft_state->leader.value());
         }
         // 1. Persist, durably before anything leaves this member (Figure 2).
-        Persist(ready);
-        // 2. Send.
-        if (!ready.messages.empty()) {
-            transport_->Send(std::move(ready.messages));
+        if (!Persist(ready)) {
+            spdlog::error(
+                "the WAL's disk is full: member {:x} is read-only until space is "
+                "freed (retrying every tick)",
+                options_.self.value());
+            stalled_ready_ = std::move(ready);
+            disk_full_ = true;
+            break;
         }
-        // 3. Apply, and answer the requests waiting for what was applied.
-        Apply(ready);
-        for (const raft::ReadState& state : ready.read_states) {
-            reads_.Confirm(state);
-        }
-        for (const std::string& context : ready.dropped_read_contexts) {
-            reads_.Drop(context);
-        }
-        reads_.OnApplied(applied_);
-        // 4. Advance.
-        raw_->Advance();
+        Finish(std::move(ready));
     }
     PublishView();
 }
 
-void RaftNode::Persist(const raft::Ready& ready) {
+bool RaftNode::RetryStalledReady() {
+    KEEL_ASSERT(stalled_ready_.has_value());
+    const Deadline now = Clock::now();
+    if (now < next_disk_retry_) {
+        return false;
+    }
+    next_disk_retry_ = now + options_.tick_interval;
+    const absl::Status synced = wal_->Sync();
+    if (absl::IsResourceExhausted(synced)) {
+        return false;
+    }
+    CrashIfFailed(synced, "sync the WAL");
+    spdlog::warn("the WAL's disk has space again: member {:x} resumes", options_.self.value());
+    raft::Ready ready = *std::move(stalled_ready_);
+    stalled_ready_.reset();
+    disk_full_ = false;
+    Finish(std::move(ready));
+    return true;
+}
+
+void RaftNode::Finish(raft::Ready ready) {
+    // 2. Send.
+    if (!ready.messages.empty()) {
+        transport_->Send(std::move(ready.messages));
+    }
+    // 3. Apply, and answer the requests waiting for what was applied.
+    Apply(ready);
+    for (const raft::ReadState& state : ready.read_states) {
+        reads_.Confirm(state);
+    }
+    for (const std::string& context : ready.dropped_read_contexts) {
+        reads_.Drop(context);
+    }
+    reads_.OnApplied(applied_);
+    // 4. Advance.
+    raw_->Advance();
+}
+
+bool RaftNode::Persist(const raft::Ready& ready) {
     // No keeld member compacts its log yet, so no leader ever sends a snapshot.
     KEEL_ASSERT_MSG(!ready.snapshot.has_value(),
                     "installing snapshot %d is not implemented yet",
@@ -65,8 +101,15 @@ void RaftNode::Persist(const raft::Ready& ready) {
     // its own copy only then). A hard state that only moved the commit index rides along with
     // the next sync: recovery can rebuild it from the store (raft_node.cc, BuildRestored).
     if (ready.must_sync || !ready.entries.empty()) {
-        CrashIfFailed(wal_->Sync(), "sync the WAL");
+        const absl::Status synced = wal_->Sync();
+        // A full disk when the next segment is preallocated: nothing was lost, the records
+        // stay buffered in the Wal and a later Sync() writes them (storage/wal.h).
+        if (absl::IsResourceExhausted(synced)) {
+            return false;
+        }
+        CrashIfFailed(synced, "sync the WAL");
     }
+    return true;
 }
 
 void RaftNode::Apply(const raft::Ready& ready) {
