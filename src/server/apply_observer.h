@@ -15,6 +15,9 @@ public:
     // `events` are the entry's changes, all at `revision` (the store's revision after the
     // entry), in sub-revision order. Never called with no events.
     virtual void OnApplied(Revision revision, kv::Events events) = 0;
+    // The store jumped to `revision` without reporting the changes in between (a snapshot
+    // was installed): whoever needs them reads them from the store's history.
+    virtual void OnRestored(Revision revision) = 0;
 };
 
 }  // namespace keel::server

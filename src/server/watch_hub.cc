@@ -77,6 +77,19 @@ void WatchHub::OnApplied(Revision revision, kv::Events events) {
     inbox_cv_.notify_one();
 }
 
+void WatchHub::OnRestored(Revision revision) {
+    std::lock_guard lock(inbox_mu_);
+    KEEL_ASSERT_MSG(revision >= published_revision_,
+                    "restored revision %d is below %d",
+                    revision.value(),
+                    published_revision_.value());
+    published_revision_ = revision;
+    std::erase_if(inbox_, [](const InboxItem& item) { return item.progress_outbox == nullptr; });
+    inbox_events_ = 0;
+    dropped_through_ = revision;
+    inbox_cv_.notify_one();
+}
+
 absl::StatusOr<WatchId> WatchHub::Add(WatchOutbox* outbox,
                                       WatchId requested,
                                       const WatchSpec& spec) {

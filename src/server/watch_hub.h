@@ -93,6 +93,9 @@ public:
 
     // Apply loop: queues the entry's changes and returns.
     void OnApplied(Revision revision, kv::Events events) override;
+    // Apply loop: as an inbox overflow, every live watcher below `revision` catches up from
+    // the store's history.
+    void OnRestored(Revision revision) override;
 
     // Registers a watcher for `outbox` and queues its kCreated message (before any of its
     // events). `requested` is the client's id, or kAutoWatchId for the lowest free one. A

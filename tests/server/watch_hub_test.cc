@@ -238,6 +238,24 @@ TEST_F(WatchHubTest, InboxOverflowFallsBackToHistory) {
     EXPECT_EQ(hub_->stats().inbox_overflows, 1u);
 }
 
+TEST_F(WatchHubTest, RestoredStoreIsCaughtUpFromHistory) {
+    StartHub();
+    WatchOutbox outbox(Roomy());
+    ASSERT_TRUE(hub_->Add(&outbox, kAutoWatchId, WatchSpec{.key = "r"}).ok());
+    const Revision first = store_->revision().Next();
+    // Changes the hub is never told of, as when a snapshot replaces the store.
+    for (int i = 0; i < 5; ++i) {
+        Put("r", std::to_string(i));
+    }
+    hub_->OnRestored(store_->revision());
+    const Revision live = PutAndPublish("r", "live");
+    const std::vector<uint64_t> revisions = EventRevisions(Collect(outbox, UntilRevision(live)));
+    ASSERT_EQ(revisions.size(), 6u);
+    for (size_t i = 0; i < revisions.size(); ++i) {
+        EXPECT_EQ(revisions[i], first.value() + i);
+    }
+}
+
 TEST_F(WatchHubTest, ProgressRequestAndNotify) {
     StartHub(WatchHubOptions{.progress_interval = 100ms});
     WatchOutbox outbox(Roomy());
