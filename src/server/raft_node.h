@@ -75,6 +75,9 @@ struct RaftNodeOptions {
     // Tests pass a simulated one to inject disk faults. The store always uses the real disk.
     std::shared_ptr<storage::FileSystem> file_system;
     storage::WalOptions wal;
+    // Testing only (keeld --debug-fsync-delay-file): a control file whose number delays every
+    // WAL fsync by that many milliseconds (storage/slow_sync_file_system.h). Empty: none.
+    std::string debug_fsync_delay_file;
 };
 
 // What RPC threads may know of the node's Raft state (for response headers and Status).

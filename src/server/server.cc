@@ -57,6 +57,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                               .initial_state = options.initial_state,
                               .tick_interval = options.tick_interval,
                               .election_timeout_ticks = options.election_timeout_ticks,
+                              .debug_fsync_delay_file = options.debug_fsync_delay_file,
                           }));
     std::unique_ptr<Server> server(new Server(std::move(node), options));
     KEEL_RETURN_IF_ERROR(server->Listen(options));

@@ -49,6 +49,7 @@ struct ServerOptions {
     InitialClusterState initial_state = InitialClusterState::kNew;
     std::chrono::milliseconds tick_interval{100};
     int election_timeout_ticks = 10;
+    std::string debug_fsync_delay_file;  // testing only; see RaftNodeOptions
 };
 
 class Server {

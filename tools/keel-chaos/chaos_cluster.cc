@@ -82,6 +82,7 @@ std::vector<std::string> ChaosCluster::KeeldArgs(int i) const {
             "--listen-peer-urls=" + Url(m.peer_port),
             "--initial-cluster=" + initial_cluster_,
             "--debug-peer-dial=" + dial,
+            "--debug-fsync-delay-file=" + FsyncDelayFile(i),
             "--tick-ms=" + std::to_string(options_.tick_ms),
             "--election-ticks=" + std::to_string(options_.election_ticks)};
 }
@@ -154,7 +155,18 @@ void ChaosCluster::Isolate(int i, bool isolated) {
     }
 }
 
+std::string ChaosCluster::FsyncDelayFile(int i) const {
+    return dir_.path() + "/" + members_.at(i).name + ".fsync-delay-ms";
+}
+
+void ChaosCluster::SetFsyncDelay(int i, int delay_ms) {
+    std::ofstream(FsyncDelayFile(i), std::ios::trunc) << delay_ms << "\n";
+}
+
 void ChaosCluster::HealAll() {
+    for (int i = 0; i < size() && has_proxies(); ++i) {
+        SetFsyncDelay(i, 0);
+    }
     for (const auto& link : links_) {
         if (link != nullptr) {
             link->Heal();

@@ -58,7 +58,10 @@ public:
     FaultProxy& Link(int from, int to);
     // Cuts (or restores) every link into and out of member i.
     void Isolate(int i, bool isolated);
-    // Clears every proxy fault and resumes paused members; starts members that are down.
+    // Every WAL fsync of member i first sleeps `delay_ms` (0: none), from its next fsync on.
+    void SetFsyncDelay(int i, int delay_ms);
+    // Clears every proxy and disk fault and resumes paused members; starts members that are
+    // down.
     void HealAll();
 
     std::string ClientAddress(int i) const;
@@ -83,6 +86,7 @@ private:
 
     std::vector<std::string> KeeldArgs(int i) const;
     std::vector<std::string> EtcdArgs(int i) const;
+    std::string FsyncDelayFile(int i) const;
 
     ChaosClusterOptions options_;
     testing::TempDir dir_;

@@ -25,11 +25,13 @@ constexpr const char* kNames[] = {"none",
                                   "partition-one-way",
                                   "partition-bridge",
                                   "delay",
-                                  "drop"};
+                                  "drop",
+                                  "slow-disk"};
 static_assert(std::size(kNames) == static_cast<size_t>(Fault::kCount));
 
-bool NeedsProxies(Fault f) {
-    return f >= Fault::kPartitionLeader && f <= Fault::kDrop;
+// Faults that need keeld's proxies or its --debug-fsync-delay-file.
+bool KeeldOnly(Fault f) {
+    return f >= Fault::kPartitionLeader && f <= Fault::kSlowDisk;
 }
 
 }  // namespace
@@ -72,7 +74,7 @@ std::string FaultNames(const std::vector<Fault>& faults) {
 std::vector<Fault> SupportedFaults(Flavor flavor) {
     std::vector<Fault> out;
     for (size_t f = 1; f < static_cast<size_t>(Fault::kCount); ++f) {
-        if (flavor == Flavor::kKeeld || !NeedsProxies(static_cast<Fault>(f))) {
+        if (flavor == Flavor::kKeeld || !KeeldOnly(static_cast<Fault>(f))) {
             out.push_back(static_cast<Fault>(f));
         }
     }
@@ -100,7 +102,7 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
     const int n = cluster_.size();
     const bool wants_leader = fault == Fault::kKillLeader || fault == Fault::kPauseLeader
                               || fault == Fault::kPartitionLeader
-                              || fault == Fault::kPartitionOneWay;
+                              || fault == Fault::kPartitionOneWay || fault == Fault::kSlowDisk;
     victim = static_cast<int>(target_draw % static_cast<uint64_t>(n));
     std::string who = "m" + std::to_string(victim + 1);
     if (wants_leader) {
@@ -160,6 +162,11 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
                 }
             }
             return std::to_string(ppm / 100) + " in 10000 chunks";
+        }
+        case Fault::kSlowDisk: {
+            const int delay_ms = static_cast<int>(50 + param_draw % 451);
+            cluster_.SetFsyncDelay(victim, delay_ms);
+            return who + " " + std::to_string(delay_ms) + " ms per fsync";
         }
         case Fault::kNone:
         case Fault::kCount:

@@ -31,6 +31,7 @@ enum class Fault : uint8_t {
     kPartitionBridge,  // two members cannot talk; the third talks to both
     kDelay,            // every link delays each chunk 20-150 ms
     kDrop,             // every link cuts its connection on 0.5-3% of chunks
+    kSlowDisk,         // every WAL fsync of the leader first sleeps 50-500 ms
     kCount,
 };
 

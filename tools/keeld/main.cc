@@ -38,6 +38,7 @@ struct Flags {
     int election_ticks = 10;
     std::string log_level = "info";
     std::string debug_peer_dial;
+    std::string debug_fsync_delay_file;
 };
 
 void AddFlags(CLI::App& app, Flags& flags) {
@@ -68,6 +69,10 @@ void AddFlags(CLI::App& app, Flags& flags) {
                    flags.debug_peer_dial,
                    "testing only: name=host:port,... dials these members at these addresses "
                    "instead of their --initial-cluster URLs (the chaos harness's fault proxies)");
+    app.add_option("--debug-fsync-delay-file",
+                   flags.debug_fsync_delay_file,
+                   "testing only: every WAL fsync first sleeps the milliseconds this file holds "
+                   "(a slow disk the chaos harness switches at run time)");
 }
 
 // Applies --debug-peer-dial: only the address this member dials changes, not the member's URL,
@@ -93,7 +98,8 @@ absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
         .name = flags.name,
         .data_dir = flags.data_dir.empty() ? flags.name + ".keel" : flags.data_dir,
         .tick_interval = std::chrono::milliseconds(flags.tick_ms),
-        .election_timeout_ticks = flags.election_ticks};
+        .election_timeout_ticks = flags.election_ticks,
+        .debug_fsync_delay_file = flags.debug_fsync_delay_file};
     KEEL_ASSIGN_OR_RETURN(options.client_addresses, AddressesFromUrls(flags.listen_client_urls));
     options.client_urls = absl::StrSplit(flags.listen_client_urls, ',', absl::SkipWhitespace());
     KEEL_ASSIGN_OR_RETURN(options.peer_address, AddressFromUrl(flags.listen_peer_urls));
