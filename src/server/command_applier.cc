@@ -3,6 +3,7 @@
 #include "base/assert.h"
 #include "base/status.h"
 #include "server/kv_translation.h"
+#include "server/lease_translation.h"
 
 namespace keel::server {
 namespace {
@@ -67,6 +68,14 @@ absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
                 store, ctx, events, command.lease_revoke(), [&](auto c, const auto& r) {
                     return store.ApplyLeaseRevoke(c, r);
                 });
+        case C::kLeaseCheckpoint:
+            return ConvertAndApply(
+                store, ctx, events, command.lease_checkpoint(), [&](auto c, const auto& r) {
+                    return store.ApplyLeaseCheckpoint(c, r);
+                });
+        case C::kAlarm:
+            store.ApplyNoop(ctx);
+            return CommandResponse(AlarmApplied{});
         case C::OP_NOT_SET:
             break;
     }
@@ -74,7 +83,9 @@ absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
     return absl::InvalidArgumentError("etcdserver: command has no operation");
 }
 
-AppliedCommand ApplyEntry(kv::MvccStore& store, const raft::Entry& entry) {
+AppliedCommand ApplyEntry(kv::MvccStore& store,
+                          const raft::Entry& entry,
+                          const CommandObserver& observer) {
     KEEL_ASSERT(entry.type == raft::EntryType::kNormal);
     KEEL_ASSERT_MSG(entry.index > store.applied_index(),
                     "entry %d is not above the applied index %d",
@@ -96,6 +107,9 @@ AppliedCommand ApplyEntry(kv::MvccStore& store, const raft::Entry& entry) {
     }
     kv::Events events;
     absl::StatusOr<CommandResponse> response = ApplyCommand(store, entry.index, command, &events);
+    if (observer) {
+        observer(command, response);
+    }
     return AppliedCommand{.request_id = command.request_id(),
                           .response = std::move(response),
                           .events = std::move(events)};

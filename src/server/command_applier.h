@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <variant>
 
 #include <absl/status/statusor.h>
@@ -20,13 +21,24 @@
 
 namespace keel::server {
 
-// The response of any command a client can propose.
+// An alarm entry changes no store state; the server's alarm set follows it through the
+// CommandObserver (alarm_set.h).
+struct AlarmApplied {};
+
+// The response of any command a client (or the leader's lessor) can propose.
 using CommandResponse = std::variant<kv::PutResponse,
                                      kv::DeleteRangeResponse,
                                      kv::TxnResponse,
                                      kv::CompactionResponse,
                                      kv::LeaseGrantResponse,
-                                     kv::LeaseRevokeResponse>;
+                                     kv::LeaseRevokeResponse,
+                                     kv::LeaseCheckpointResponse,
+                                     AlarmApplied>;
+
+// Told of every command applied, with its response, in log order (the lessor and the alarm set
+// follow the replicated state this way). Runs on the loop thread with the store's lock held.
+using CommandObserver =
+    std::function<void(const keel::v1::Command&, const absl::StatusOr<CommandResponse>&)>;
 
 struct AppliedCommand {
     // The request id in the entry (0 for a no-op or an undecodable entry).
@@ -38,7 +50,10 @@ struct AppliedCommand {
 
 // Applies a kNormal entry (Precondition: entry.type == kNormal and entry.index is above the
 // store's applied index). An empty entry (a new leader's no-op) is recorded with ApplyNoop.
-AppliedCommand ApplyEntry(kv::MvccStore& store, const raft::Entry& entry);
+// `observer`, if set, is told of the decoded command and its response.
+AppliedCommand ApplyEntry(kv::MvccStore& store,
+                          const raft::Entry& entry,
+                          const CommandObserver& observer = {});
 
 // Applies one decoded command at `index`; its changes go to `events` when it is not null.
 absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,

@@ -85,8 +85,8 @@ struct WriteTraits<pb::CompactionRequest> {
 // the state machine's static rules (operation counts, duplicate keys) so that an invalid txn
 // costs no log entry; the apply checks them again, deterministically.
 template <typename Request>
-absl::Status Validate(const Request& request) {
-    if (request.ByteSizeLong() > base::kRequestBytesMax) {
+absl::Status Validate(const Request& request, const RequestLimits& limits) {
+    if (request.ByteSizeLong() > limits.request_bytes_max) {
         return RequestTooLargeError();
     }
     auto converted = FromProto(request);
@@ -94,7 +94,7 @@ absl::Status Validate(const Request& request) {
         return converted.status();
     }
     if constexpr (std::is_same_v<Request, pb::TxnRequest>) {
-        return kv::ValidateTxn(*converted, kv::kTxnOpsMaxDefault);
+        return kv::ValidateTxn(*converted, limits.txn_ops_max);
     }
     return absl::OkStatus();
 }
@@ -138,7 +138,7 @@ template <typename Request, typename Response>
 grpc::Status KvService::Write(grpc::ServerContext* context,
                               const Request& request,
                               Response* response) {
-    if (const absl::Status valid = Validate(request); !valid.ok()) {
+    if (const absl::Status valid = Validate(request, node_.request_limits()); !valid.ok()) {
         return ToGrpcStatus(valid);
     }
     const Deadline deadline = RequestDeadline(*context);

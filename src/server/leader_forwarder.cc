@@ -23,6 +23,20 @@ etcdserverpb::KV::Stub* LeaderForwarder::StubFor(NodeId leader) {
     return stub.get();
 }
 
+etcdserverpb::Lease::Stub* LeaderForwarder::LeaseStubFor(NodeId leader) {
+    const Member* member = cluster_.Find(leader);
+    if (member == nullptr) {
+        return nullptr;
+    }
+    std::lock_guard lock(mu_);
+    std::unique_ptr<etcdserverpb::Lease::Stub>& stub = lease_stubs_[leader];
+    if (stub == nullptr) {
+        stub = etcdserverpb::Lease::NewStub(
+            grpc::CreateChannel(member->peer_address, grpc::InsecureChannelCredentials()));
+    }
+    return stub.get();
+}
+
 std::unique_ptr<grpc::ClientContext> LeaderForwarder::ForwardContext(
     const grpc::ServerContext& server_context, Deadline deadline) {
     // Cancellation follows the client's call; the deadline is set here because the client's

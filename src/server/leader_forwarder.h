@@ -38,6 +38,9 @@ public:
 
     // The KV stub of `leader`'s peer address, or nullptr for an unknown member.
     etcdserverpb::KV::Stub* StubFor(NodeId leader);
+    // The Lease stub of `leader`'s peer address (grants, revokes, keepalives and TTL queries
+    // are answered by the leader's lessor), or nullptr for an unknown member.
+    etcdserverpb::Lease::Stub* LeaseStubFor(NodeId leader);
 
     // A client context for forwarding the call `server_context` (deadline, cancellation,
     // the forwarded marker).
@@ -47,7 +50,8 @@ public:
 private:
     const ClusterConfig& cluster_;
     std::mutex mu_;
-    std::map<NodeId, std::unique_ptr<etcdserverpb::KV::Stub>> stubs_;  // guarded by mu_
+    std::map<NodeId, std::unique_ptr<etcdserverpb::KV::Stub>> stubs_;           // guarded by mu_
+    std::map<NodeId, std::unique_ptr<etcdserverpb::Lease::Stub>> lease_stubs_;  // guarded by mu_
 };
 
 }  // namespace keel::server

@@ -3,8 +3,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 #include "base/limits.h"
+#include "kv/limits.h"
 
 namespace keel::server {
 
@@ -35,6 +37,22 @@ static_assert(kReadIndexRetryInterval < kRequestTimeoutDefault);
 // envelope, as etcd sizes it.
 inline constexpr size_t kGrpcOverheadBytes = 512 * 1024;
 inline constexpr size_t kClientMessageBytesMax = base::kRequestBytesMax + kGrpcOverheadBytes;
+
+// etcd's --max-request-bytes and --max-txn-ops. The request size may be lowered but not raised
+// above base::kRequestBytesMax (a Raft entry must fit kEntryBytesMax).
+struct RequestLimits {
+    size_t request_bytes_max = base::kRequestBytesMax;
+    size_t txn_ops_max = kv::kTxnOpsMaxDefault;
+};
+
+// The default storage quota (etcd's --quota-backend-bytes default, 2 GiB).
+inline constexpr uint64_t kQuotaBackendBytesDefault = uint64_t{2} * 1024 * 1024 * 1024;
+// How often the loop refreshes the store size the quota check compares against.
+inline constexpr std::chrono::milliseconds kDbSizeRefreshInterval{1000};
+// The most lease revokes the leader proposes per tick (etcd revokes at most 1000 a second).
+inline constexpr size_t kLeaseRevokesPerTickMax = 100;
+// The most lease checkpoints in one entry (etcd's maxLeaseCheckpointBatchSize).
+inline constexpr size_t kLeaseCheckpointsPerEntryMax = 1000;
 
 static_assert(kProposalsQueuedMax > 0);
 static_assert(kReadsQueuedMax > 0);

@@ -24,6 +24,12 @@ public:
                         const etcdserverpb::StatusRequest* request,
                         etcdserverpb::StatusResponse* response) override;
 
+    // GET lists the raised alarms; ACTIVATE and DEACTIVATE change them through Raft (a
+    // follower forwards to the leader). Defined in maintenance_alarm.cc.
+    grpc::Status Alarm(grpc::ServerContext* context,
+                       const etcdserverpb::AlarmRequest* request,
+                       etcdserverpb::AlarmResponse* response) override;
+
 private:
     RaftNode& node_;
 };

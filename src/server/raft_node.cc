@@ -131,7 +131,8 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Open(RaftNodeOptions options
     }
     KEEL_ASSIGN_OR_RETURN(
         std::unique_ptr<kv::MvccStore> store,
-        kv::MvccStore::Open(storage::JoinPath(options.data_dir, kStoreDirName), {}));
+        kv::MvccStore::Open(storage::JoinPath(options.data_dir, kStoreDirName),
+                            kv::MvccStoreOptions{.txn_ops_max = options.limits.txn_ops_max}));
     spdlog::info("recovered: WAL holds entries up to {}, commit {}, store applied {}",
                  opened.wal->last_index().value(),
                  opened.contents.hard_state.commit.value(),
@@ -164,6 +165,13 @@ RaftNode::RaftNode(RaftNodeOptions options,
       store_(std::move(store)),
       applied_(store_->applied_index()),
       next_read_id_(RandomU64()),
+      lessor_([&] {
+          LessorOptions lessor =
+              LessorOptionsFor(options_.tick_interval, options_.election_timeout_ticks);
+          lessor.checkpoint_interval = options_.lease_checkpoint_interval;
+          return lessor;
+      }()),
+      db_size_bytes_(store_->ApproximateSizeBytes()),
       next_request_id_(RandomU64()) {
     transport_ = std::make_unique<transport::PeerTransport>(
         transport::PeerTransportOptions{
@@ -236,6 +244,7 @@ absl::StatusOr<CommandResponse> RaftNode::Propose(keel::v1::Command command, Dea
     if (disk_full_.load()) {
         return DiskFullError();
     }
+    KEEL_RETURN_IF_ERROR(CheckSpace(command, deadline));
     command.set_request_id(next_request_id_.fetch_add(1));
     std::string data = command.SerializeAsString();
     if (data.size() > base::kEntryBytesMax) {
@@ -364,6 +373,7 @@ void RaftNode::Loop() {
             // A loop that fell behind ticks once, not in a burst: a burst of ticks would start
             // elections the peers had no time to prevent.
             next_tick = std::max(next_tick + options_.tick_interval, now);
+            TickLeases(now);
             proposals_.Expire(now);
             reads_.Expire(now);
             for (ReadWaiters::Unconfirmed& read :

@@ -44,9 +44,12 @@
 #include "keel/v1/command.pb.h"
 #include "kv/mvcc_store.h"
 #include "raft/raw_node.h"
+#include "server/alarm_set.h"
 #include "server/apply_observer.h"
 #include "server/cluster_config.h"
 #include "server/command_applier.h"
+#include "server/lessor.h"
+#include "server/limits.h"
 #include "server/pending_requests.h"
 #include "storage/posix_file_system.h"
 #include "storage/wal.h"
@@ -78,6 +81,13 @@ struct RaftNodeOptions {
     // Testing only (keeld --debug-fsync-delay-file): a control file whose number delays every
     // WAL fsync by that many milliseconds (storage/slow_sync_file_system.h). Empty: none.
     std::string debug_fsync_delay_file;
+    // The storage quota (etcd's --quota-backend-bytes): a write that would grow the store past
+    // it raises the NOSPACE alarm (alarm_set.h).
+    uint64_t quota_backend_bytes = kQuotaBackendBytesDefault;
+    // How often the leader checkpoints the remaining TTL of leases longer than this.
+    std::chrono::milliseconds lease_checkpoint_interval{std::chrono::minutes(5)};
+    // etcd's --max-request-bytes and --max-txn-ops.
+    RequestLimits limits;
 };
 
 // What RPC threads may know of the node's Raft state (for response headers and Status).
@@ -147,6 +157,19 @@ public:
 
     NodeId id() const { return options_.self; }
 
+    // ---- Leases and alarms (raft_node_lease.cc). Thread-safe. ----
+    // The leader's lease clocks (empty on a follower).
+    Lessor& lessor() { return lessor_; }
+
+    const AlarmSet& alarms() const { return alarms_; }
+
+    const RequestLimits& request_limits() const { return options_.limits; }
+
+    // The store's view of one lease / of every lease (as of this member's applied index).
+    absl::StatusOr<kv::LeaseTimeToLiveResponse> LeaseTimeToLive(
+        const kv::LeaseTimeToLiveRequest& request) const;
+    kv::LeaseLeasesResponse LeaseLeases() const;
+
     const ClusterConfig& cluster() const { return options_.cluster; }
 
 private:
@@ -199,6 +222,21 @@ private:
     void Apply(const raft::Ready& ready);
     void ApplyConfChange(const raft::Entry& entry);
 
+    // ---- Leases, alarms and the quota (raft_node_lease.cc). ----
+    // Loop thread, once per tick: proposes the revokes of expired leases and the due lease
+    // checkpoints (leader only), and refreshes the store size the quota check reads.
+    void TickLeases(Deadline now);
+    // Loop thread: a Ready changed the role; the lessor follows leadership.
+    void OnSoftState(const raft::SoftState& soft_state);
+    // Loop thread, under store_mu_: keeps the lessor and the alarm set in step with the log.
+    void OnApplied(const keel::v1::Command& command,
+                   const absl::StatusOr<CommandResponse>& response);
+    // Loop thread: proposes a command no client waits for (request_id 0).
+    void ProposeInternal(keel::v1::Command command);
+    // RPC threads, before proposing: NoSpaceError() if the NOSPACE alarm is raised, or if
+    // `command` would grow the store past the quota (then raises the alarm first).
+    absl::Status CheckSpace(const keel::v1::Command& command, Deadline deadline);
+
     // ---- Transport threads. ----
     void OnMessages(std::vector<raft::Message> messages);
     void OnUnreachable(NodeId peer);
@@ -231,6 +269,12 @@ private:
 
     mutable std::mutex view_mu_;
     NodeView view_;  // guarded by view_mu_
+
+    Lessor lessor_;
+    AlarmSet alarms_;
+    // The store's size as of the last refresh (loop thread, about once a second).
+    std::atomic<uint64_t> db_size_bytes_{0};
+    Deadline next_size_refresh_;  // loop thread only
 
     std::atomic<uint64_t> next_request_id_;
     std::atomic<bool> disk_full_{false};

@@ -32,6 +32,7 @@ void RaftNode::DrainReady() {
                          raft::RoleName(ready.soft_state->role),
                          raw_->term().value(),
                          ready.soft_state->leader.value());
+            OnSoftState(*ready.soft_state);
         }
         // 1. Persist, durably before anything leaves this member (Figure 2).
         if (!Persist(ready)) {
@@ -130,7 +131,8 @@ void RaftNode::Apply(const raft::Ready& ready) {
                 absl::InternalError("etcdserver: entry was a configuration change"));
             continue;
         }
-        AppliedCommand applied = ApplyEntry(*store_, entry);
+        AppliedCommand applied = ApplyEntry(
+            *store_, entry, [this](const keel::v1::Command& c, const auto& r) { OnApplied(c, r); });
         proposals_.OnApplied(entry.index, entry.term, applied.response);
         if (apply_observer_ != nullptr && !applied.events.empty()) {
             apply_observer_->OnApplied(store_->revision(), std::move(applied.events));

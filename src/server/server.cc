@@ -58,6 +58,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                               .tick_interval = options.tick_interval,
                               .election_timeout_ticks = options.election_timeout_ticks,
                               .debug_fsync_delay_file = options.debug_fsync_delay_file,
+                              .quota_backend_bytes = options.quota_backend_bytes,
+                              .lease_checkpoint_interval = options.lease_checkpoint_interval,
+                              .limits = options.limits,
                           }));
     std::unique_ptr<Server> server(new Server(std::move(node), options));
     KEEL_RETURN_IF_ERROR(server->Listen(options));
@@ -83,6 +86,9 @@ Server::Server(std::unique_ptr<RaftNode> node, const ServerOptions& options)
       client_kv_(*node_, forwarder_),
       peer_kv_(*node_, forwarder_),
       maintenance_(*node_),
+      client_lease_(*node_, forwarder_),
+      peer_lease_(*node_, forwarder_),
+      peer_maintenance_(*node_),
       cluster_(*node_, options.client_urls),
       watch_(*node_, watch_hub_),
       key_waiter_(watch_hub_, local_kv_),
@@ -96,11 +102,14 @@ absl::Status Server::Listen(const ServerOptions& options) {
     grpc::ServerBuilder peer_builder;
     peer_builder.RegisterService(node_->peer_service());
     peer_builder.RegisterService(&peer_kv_);
+    peer_builder.RegisterService(&peer_lease_);
+    peer_builder.RegisterService(&peer_maintenance_);
     KEEL_ASSIGN_OR_RETURN(peer_server_, BuildAndStart(peer_builder, {options.peer_address}, ports));
     grpc::ServerBuilder client_builder;
     client_builder.RegisterService(&client_kv_);
     client_builder.RegisterService(&maintenance_);
     client_builder.RegisterService(&cluster_);
+    client_builder.RegisterService(&client_lease_);
     client_builder.RegisterService(&watch_);
     client_builder.RegisterService(&lock_);
     client_builder.RegisterService(&election_);

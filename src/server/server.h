@@ -30,6 +30,7 @@
 #include "server/key_waiter.h"
 #include "server/kv_service.h"
 #include "server/leader_forwarder.h"
+#include "server/lease_service.h"
 #include "server/local_kv_client.h"
 #include "server/lock_service.h"
 #include "server/maintenance_service.h"
@@ -50,6 +51,9 @@ struct ServerOptions {
     std::chrono::milliseconds tick_interval{100};
     int election_timeout_ticks = 10;
     std::string debug_fsync_delay_file;  // testing only; see RaftNodeOptions
+    RequestLimits limits;
+    uint64_t quota_backend_bytes = kQuotaBackendBytesDefault;
+    std::chrono::milliseconds lease_checkpoint_interval{std::chrono::minutes(5)};
 };
 
 class Server {
@@ -76,6 +80,10 @@ private:
     KvService client_kv_;
     KvService peer_kv_;
     MaintenanceService maintenance_;
+    // Followers forward lease calls and alarm changes to the leader's peer listener.
+    LeaseService client_lease_;
+    LeaseService peer_lease_;
+    MaintenanceService peer_maintenance_;
     ClusterService cluster_;
     WatchService watch_;
     LocalKvClient local_kv_;

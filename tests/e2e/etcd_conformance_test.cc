@@ -1,5 +1,5 @@
-// The parts of the etcd v3 API that keeld does not serve yet (lease, maintenance, cluster;
-// issue #4), as etcd itself serves them, through keel's own .proto
+// The parts of the etcd v3 API that keeld does not serve yet (maintenance, cluster; issue #4),
+// as etcd itself serves them, through keel's own .proto
 // files.
 //
 // They run against a real etcd (Debian's etcd-server), which proves that keel's hand-written
@@ -86,45 +86,6 @@ protected:
     static inline std::shared_ptr<grpc::Channel> channel_;
     std::unique_ptr<pb::KV::Stub> kv_ = pb::KV::NewStub(channel_);
 };
-
-TEST_F(EtcdConformance, LeaseGrantAttachTimeToLiveRevoke) {
-    auto lease = pb::Lease::NewStub(channel_);
-    pb::LeaseGrantRequest grant;
-    grant.set_ttl(60);
-    pb::LeaseGrantResponse granted;
-    ASSERT_TRUE(lease->LeaseGrant(Context().get(), grant, &granted).ok());
-    EXPECT_NE(granted.id(), 0);
-    EXPECT_EQ(granted.ttl(), 60);
-
-    Put(Key("leased"), "v", granted.id());
-    pb::LeaseTimeToLiveRequest ttl_req;
-    ttl_req.set_id(granted.id());
-    ttl_req.set_keys(true);
-    pb::LeaseTimeToLiveResponse ttl;
-    ASSERT_TRUE(lease->LeaseTimeToLive(Context().get(), ttl_req, &ttl).ok());
-    EXPECT_EQ(ttl.grantedttl(), 60);
-    EXPECT_GT(ttl.ttl(), 0);
-    ASSERT_EQ(ttl.keys_size(), 1);
-    EXPECT_EQ(ttl.keys(0), Key("leased"));
-
-    pb::LeaseRevokeRequest revoke;
-    revoke.set_id(granted.id());
-    pb::LeaseRevokeResponse revoked;
-    ASSERT_TRUE(lease->LeaseRevoke(Context().get(), revoke, &revoked).ok());
-    pb::RangeRequest get;
-    get.set_key(Key("leased"));
-    pb::RangeResponse after;
-    ASSERT_TRUE(kv_->Range(Context().get(), get, &after).ok());
-    EXPECT_EQ(after.kvs_size(), 0) << "revoking a lease deletes its keys";
-
-    pb::PutRequest put;
-    put.set_key(Key("x"));
-    put.set_lease(granted.id());
-    pb::PutResponse put_resp;
-    const grpc::Status s = kv_->Put(Context().get(), put, &put_resp);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
-    EXPECT_EQ(s.error_message(), "etcdserver: requested lease not found");
-}
 
 TEST_F(EtcdConformance, StatusAndMemberListDescribeTheMember) {
     auto maintenance = pb::Maintenance::NewStub(channel_);

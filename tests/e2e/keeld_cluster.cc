@@ -53,17 +53,17 @@ KeeldCluster::~KeeldCluster() = default;
 void KeeldCluster::Start(int i) {
     Member& m = members_.at(i);
     m.process.reset();  // reaps a previous incarnation
-    m.process = std::make_unique<Process>(
-        std::vector<std::string>{
-            KEELD_PATH,
-            "--name=" + m.name,
-            "--data-dir=" + dir_.path() + "/" + m.name,
-            "--listen-client-urls=http://127.0.0.1:" + std::to_string(m.client_port),
-            "--listen-peer-urls=http://127.0.0.1:" + std::to_string(m.peer_port),
-            "--initial-cluster=" + initial_cluster_,
-            "--tick-ms=" + std::to_string(options_.tick_ms),
-            "--election-ticks=" + std::to_string(options_.election_ticks)},
-        dir_.path() + "/" + m.name + ".log");
+    std::vector<std::string> argv{
+        KEELD_PATH,
+        "--name=" + m.name,
+        "--data-dir=" + dir_.path() + "/" + m.name,
+        "--listen-client-urls=http://127.0.0.1:" + std::to_string(m.client_port),
+        "--listen-peer-urls=http://127.0.0.1:" + std::to_string(m.peer_port),
+        "--initial-cluster=" + initial_cluster_,
+        "--tick-ms=" + std::to_string(options_.tick_ms),
+        "--election-ticks=" + std::to_string(options_.election_ticks)};
+    argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+    m.process = std::make_unique<Process>(std::move(argv), dir_.path() + "/" + m.name + ".log");
 }
 
 void KeeldCluster::Kill(int i) {

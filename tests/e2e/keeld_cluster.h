@@ -19,6 +19,8 @@ struct KeeldClusterOptions {
     int size = 3;
     int tick_ms = 50;
     int election_ticks = 10;
+    // More keeld flags, e.g. "--quota-backend-bytes=65536".
+    std::vector<std::string> extra_flags;
 };
 
 class KeeldCluster {

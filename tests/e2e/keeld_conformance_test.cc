@@ -1,4 +1,4 @@
-// etcd's KV semantics, checked on keeld and on a real etcd with the same test bodies.
+// etcd's KV and Lease semantics, checked on keeld and on a real etcd with the same test bodies.
 //
 // Each case runs twice: against etcd 3.4 (Debian's etcd-server), which pins the expectation to
 // what etcd really does, and against a three-member keeld cluster, which must match it. The
@@ -6,8 +6,10 @@
 // Watches are checked here too: the watcher talks to a follower, which serves it from its own
 // applied state.
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -525,6 +527,161 @@ TEST_P(KvConformance, EtcdctlWatchPrintsHistoryThenLiveEvents) {
     const std::string all = "PUT\new/1\na\nPUT\new/2\nb\nPUT\new/3\nc\nDELETE\new/1\n\n";
     EXPECT_EQ(wait_for(all), all);
     watch.Kill();
+// ---- Lease: on both servers (moved here from etcd_conformance_test.cc). ----
+
+pb::LeaseGrantResponse Grant(pb::Lease::Stub& lease, int64_t ttl, int64_t id = 0) {
+    pb::LeaseGrantRequest grant;
+    grant.set_ttl(ttl);
+    grant.set_id(id);
+    pb::LeaseGrantResponse granted;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
+    const grpc::Status s = lease.LeaseGrant(&ctx, grant, &granted);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return granted;
+}
+
+bool KeyExists(pb::KV::Stub& kv, const std::string& key) {
+    pb::RangeRequest get;
+    get.set_key(key);
+    pb::RangeResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
+    EXPECT_TRUE(kv.Range(&ctx, get, &resp).ok());
+    return resp.kvs_size() > 0;
+}
+
+TEST_P(KvConformance, LeaseGrantAttachTimeToLiveRevoke) {
+    auto lease = pb::Lease::NewStub(channel_);
+    const pb::LeaseGrantResponse granted = Grant(*lease, 60);
+    EXPECT_NE(granted.id(), 0);
+    EXPECT_EQ(granted.ttl(), 60);
+
+    pb::PutRequest put;
+    put.set_key("leased");
+    put.set_value("v");
+    put.set_lease(granted.id());
+    pb::PutResponse put_resp;
+    ASSERT_TRUE(kv_->Put(Context().get(), put, &put_resp).ok());
+    pb::LeaseTimeToLiveRequest ttl_req;
+    ttl_req.set_id(granted.id());
+    ttl_req.set_keys(true);
+    pb::LeaseTimeToLiveResponse ttl;
+    ASSERT_TRUE(lease->LeaseTimeToLive(Context().get(), ttl_req, &ttl).ok());
+    EXPECT_EQ(ttl.id(), granted.id());
+    EXPECT_EQ(ttl.grantedttl(), 60);
+    EXPECT_GT(ttl.ttl(), 50);
+    EXPECT_LE(ttl.ttl(), 60);
+    ASSERT_EQ(ttl.keys_size(), 1);
+    EXPECT_EQ(ttl.keys(0), "leased");
+
+    pb::LeaseLeasesResponse leases;
+    ASSERT_TRUE(lease->LeaseLeases(Context().get(), pb::LeaseLeasesRequest(), &leases).ok());
+    bool listed = false;
+    for (const pb::LeaseStatus& status : leases.leases()) {
+        listed = listed || status.id() == granted.id();
+    }
+    EXPECT_TRUE(listed);
+
+    pb::LeaseRevokeRequest revoke;
+    revoke.set_id(granted.id());
+    pb::LeaseRevokeResponse revoked;
+    ASSERT_TRUE(lease->LeaseRevoke(Context().get(), revoke, &revoked).ok());
+    EXPECT_FALSE(KeyExists(*kv_, "leased")) << "revoking a lease deletes its keys";
+
+    const grpc::Status attach = kv_->Put(Context().get(), put, &put_resp);
+    EXPECT_EQ(attach.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(attach.error_message(), "etcdserver: requested lease not found");
+    const grpc::Status again = lease->LeaseRevoke(Context().get(), revoke, &revoked);
+    EXPECT_EQ(again.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(again.error_message(), "etcdserver: requested lease not found");
+    ASSERT_TRUE(lease->LeaseTimeToLive(Context().get(), ttl_req, &ttl).ok());
+    EXPECT_EQ(ttl.ttl(), -1) << "a lease that does not exist";
+}
+
+TEST_P(KvConformance, LeaseErrorsMatchEtcd) {
+    auto lease = pb::Lease::NewStub(channel_);
+    pb::LeaseGrantRequest grant;
+    grant.set_ttl(9'000'000'001);
+    pb::LeaseGrantResponse granted;
+    grpc::Status s = lease->LeaseGrant(Context().get(), grant, &granted);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+    EXPECT_EQ(s.error_message(), "etcdserver: too large lease TTL");
+
+    const int64_t id = 0x1234;
+    EXPECT_EQ(Grant(*lease, 30, id).id(), id);
+    grant.set_ttl(30);
+    grant.set_id(id);
+    s = lease->LeaseGrant(Context().get(), grant, &granted);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(s.error_message(), "etcdserver: lease already exists");
+}
+
+TEST_P(KvConformance, LeaseKeepAliveKeepsKeysBeyondTheTtl) {
+    auto lease = pb::Lease::NewStub(channel_);
+    const pb::LeaseGrantResponse granted = Grant(*lease, 2);
+    ASSERT_NE(granted.id(), 0);
+    pb::PutRequest put;
+    put.set_key("kept");
+    put.set_lease(granted.id());
+    pb::PutResponse put_resp;
+    ASSERT_TRUE(kv_->Put(Context().get(), put, &put_resp).ok());
+
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 20s);
+    auto stream = lease->LeaseKeepAlive(&ctx);
+    pb::LeaseKeepAliveRequest keep;
+    keep.set_id(granted.id());
+    // Four seconds of keepalives every half second: twice the TTL.
+    for (int i = 0; i < 8; ++i) {
+        ASSERT_TRUE(stream->Write(keep));
+        pb::LeaseKeepAliveResponse resp;
+        ASSERT_TRUE(stream->Read(&resp));
+        EXPECT_EQ(resp.id(), granted.id());
+        EXPECT_EQ(resp.ttl(), 2);
+        std::this_thread::sleep_for(500ms);
+    }
+    EXPECT_TRUE(KeyExists(*kv_, "kept"));
+    // A keepalive for a lease that does not exist answers TTL 0.
+    keep.set_id(granted.id() + 1);
+    ASSERT_TRUE(stream->Write(keep));
+    pb::LeaseKeepAliveResponse unknown;
+    ASSERT_TRUE(stream->Read(&unknown));
+    EXPECT_EQ(unknown.id(), granted.id() + 1);
+    EXPECT_EQ(unknown.ttl(), 0);
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_P(KvConformance, ExpiredLeaseDeletesItsKeys) {
+    auto lease = pb::Lease::NewStub(channel_);
+    const auto granted_at = std::chrono::steady_clock::now();
+    const pb::LeaseGrantResponse granted = Grant(*lease, 2);
+    pb::PutRequest put;
+    put.set_key("expiring");
+    put.set_lease(granted.id());
+    pb::PutResponse put_resp;
+    ASSERT_TRUE(kv_->Put(Context().get(), put, &put_resp).ok());
+    std::this_thread::sleep_for(1s);
+    EXPECT_TRUE(KeyExists(*kv_, "expiring")) << "gone before its TTL";
+    std::optional<std::chrono::milliseconds> gone_after;
+    while (std::chrono::steady_clock::now() < granted_at + 10s) {
+        if (!KeyExists(*kv_, "expiring")) {
+            gone_after = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - granted_at);
+            break;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_TRUE(gone_after.has_value()) << "the key outlived its lease by 8 s";
+    EXPECT_GE(*gone_after, 2s);
+    std::printf("lease of 2 s: key deleted %lld ms after the grant\n",
+                static_cast<long long>(gone_after->count()));
+    pb::LeaseTimeToLiveRequest ttl_req;
+    ttl_req.set_id(granted.id());
+    pb::LeaseTimeToLiveResponse ttl;
+    ASSERT_TRUE(lease->LeaseTimeToLive(Context().get(), ttl_req, &ttl).ok());
+    EXPECT_EQ(ttl.ttl(), -1);
 }
 
 TEST_P(KvConformance, LockWaitsForTheOlderHolderAndItsRevisionIsAFencingToken) {

@@ -20,7 +20,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "base/limits.h"
 #include "base/status.h"
+#include "kv/limits.h"
 #include "server/cluster_config.h"
 #include "server/server.h"
 
@@ -39,6 +41,10 @@ struct Flags {
     std::string log_level = "info";
     std::string debug_peer_dial;
     std::string debug_fsync_delay_file;
+    int64_t quota_backend_bytes = 0;
+    int64_t max_request_bytes = static_cast<int64_t>(base::kRequestBytesMax);
+    int64_t max_txn_ops = static_cast<int64_t>(kv::kTxnOpsMaxDefault);
+    int64_t lease_checkpoint_interval_ms = 5 * 60 * 1000;
 };
 
 void AddFlags(CLI::App& app, Flags& flags) {
@@ -73,6 +79,20 @@ void AddFlags(CLI::App& app, Flags& flags) {
                    flags.debug_fsync_delay_file,
                    "testing only: every WAL fsync first sleeps the milliseconds this file holds "
                    "(a slow disk the chaos harness switches at run time)");
+    app.add_option("--quota-backend-bytes",
+                   flags.quota_backend_bytes,
+                   "raise the NOSPACE alarm when the store exceeds this (0: 2 GiB, etcd's default)")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--max-request-bytes",
+                   flags.max_request_bytes,
+                   "the largest client request (at most the default, 1.5 MiB)")
+        ->check(CLI::Range(int64_t{1}, static_cast<int64_t>(base::kRequestBytesMax)));
+    app.add_option("--max-txn-ops", flags.max_txn_ops, "the most operations in a txn")
+        ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+    app.add_option("--lease-checkpoint-interval-ms",
+                   flags.lease_checkpoint_interval_ms,
+                   "how often the leader checkpoints the remaining TTL of longer leases")
+        ->check(CLI::Range(int64_t{100}, int64_t{24} * 3600 * 1000));
 }
 
 // Applies --debug-peer-dial: only the address this member dials changes, not the member's URL,
@@ -99,7 +119,13 @@ absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
         .data_dir = flags.data_dir.empty() ? flags.name + ".keel" : flags.data_dir,
         .tick_interval = std::chrono::milliseconds(flags.tick_ms),
         .election_timeout_ticks = flags.election_ticks,
-        .debug_fsync_delay_file = flags.debug_fsync_delay_file};
+        .debug_fsync_delay_file = flags.debug_fsync_delay_file,
+        .limits = {.request_bytes_max = static_cast<size_t>(flags.max_request_bytes),
+                   .txn_ops_max = static_cast<size_t>(flags.max_txn_ops)},
+        .quota_backend_bytes = flags.quota_backend_bytes == 0
+                                   ? kQuotaBackendBytesDefault
+                                   : static_cast<uint64_t>(flags.quota_backend_bytes),
+        .lease_checkpoint_interval = std::chrono::milliseconds(flags.lease_checkpoint_interval_ms)};
     KEEL_ASSIGN_OR_RETURN(options.client_addresses, AddressesFromUrls(flags.listen_client_urls));
     options.client_urls = absl::StrSplit(flags.listen_client_urls, ',', absl::SkipWhitespace());
     KEEL_ASSIGN_OR_RETURN(options.peer_address, AddressFromUrl(flags.listen_peer_urls));
