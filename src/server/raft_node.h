@@ -229,8 +229,8 @@ private:
     // Loop thread: a Ready changed the role; the lessor follows leadership.
     void OnSoftState(const raft::SoftState& soft_state);
     // Loop thread, under store_mu_: keeps the lessor and the alarm set in step with the log.
-    void OnApplied(const keel::v1::Command& command,
-                   const absl::StatusOr<CommandResponse>& response);
+    void OnCommandApplied(const keel::v1::Command& command,
+                          const absl::StatusOr<CommandResponse>& response);
     // Loop thread: proposes a command no client waits for (request_id 0).
     void ProposeInternal(keel::v1::Command command);
     // RPC threads, before proposing: NoSpaceError() if the NOSPACE alarm is raised, or if

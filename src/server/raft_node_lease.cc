@@ -48,7 +48,7 @@ void RaftNode::OnSoftState(const raft::SoftState& soft_state) {
     const bool leader = soft_state.role == raft::Role::kLeader;
     if (leader && !lessor_.is_primary()) {
         // The store as of now; the entries committed but not yet applied reach the lessor
-        // through OnApplied, in order, because it is primary from here on.
+        // through OnCommandApplied, in order, because it is primary from here on.
         kv::LeaseLeasesResponse leases;
         {
             std::lock_guard lock(store_mu_);
@@ -62,8 +62,8 @@ void RaftNode::OnSoftState(const raft::SoftState& soft_state) {
     }
 }
 
-void RaftNode::OnApplied(const keel::v1::Command& command,
-                         const absl::StatusOr<CommandResponse>& response) {
+void RaftNode::OnCommandApplied(const keel::v1::Command& command,
+                                const absl::StatusOr<CommandResponse>& response) {
     using C = keel::v1::Command;
     switch (command.op_case()) {
         case C::kLeaseGrant:

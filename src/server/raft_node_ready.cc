@@ -131,8 +131,10 @@ void RaftNode::Apply(const raft::Ready& ready) {
                 absl::InternalError("etcdserver: entry was a configuration change"));
             continue;
         }
-        AppliedCommand applied = ApplyEntry(
-            *store_, entry, [this](const keel::v1::Command& c, const auto& r) { OnApplied(c, r); });
+        AppliedCommand applied =
+            ApplyEntry(*store_, entry, [this](const keel::v1::Command& c, const auto& r) {
+                OnCommandApplied(c, r);
+            });
         proposals_.OnApplied(entry.index, entry.term, applied.response);
         if (apply_observer_ != nullptr && !applied.events.empty()) {
             apply_observer_->OnApplied(store_->revision(), std::move(applied.events));

@@ -527,6 +527,8 @@ TEST_P(KvConformance, EtcdctlWatchPrintsHistoryThenLiveEvents) {
     const std::string all = "PUT\new/1\na\nPUT\new/2\nb\nPUT\new/3\nc\nDELETE\new/1\n\n";
     EXPECT_EQ(wait_for(all), all);
     watch.Kill();
+}
+
 // ---- Lease: on both servers (moved here from etcd_conformance_test.cc). ----
 
 pb::LeaseGrantResponse Grant(pb::Lease::Stub& lease, int64_t ttl, int64_t id = 0) {
