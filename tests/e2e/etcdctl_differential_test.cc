@@ -4,6 +4,8 @@
 // and output must match, errors included. Revisions are NOT normalized: both stores start
 // empty and see the same writes, so etcd's revision numbering must come out identical.
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <regex>
 #include <string>
 #include <thread>
@@ -135,6 +137,9 @@ const std::vector<Step>& Script() {
         {"put lk2 lv --lease=1234"},
         // Alarms: none raised.
         {"alarm list"},
+        // Lock: held while the command runs, released after (a lease of its own).
+        {"lock l1 echo held"},
+        {"get l1 --prefix -w json"},
     };
     return steps;
 }
@@ -156,6 +161,12 @@ TEST(EtcdctlDifferential, SameScriptSameOutputOnEtcdAndKeeld) {
     for (size_t i = 0; i < expected.size(); ++i) {
         EXPECT_EQ(actual[i], expected[i]) << "step " << i << " differs (keel vs etcd)";
         differences += actual[i] == expected[i] ? 0 : 1;
+    }
+    if (differences != 0 || std::getenv("KEEL_DIFF_PRINT") != nullptr) {
+        for (size_t i = 0; i < expected.size(); ++i) {
+            std::printf(
+                "--- step %zu, etcd:\n%s--- keel:\n%s", i, expected[i].c_str(), actual[i].c_str());
+        }
     }
     EXPECT_EQ(differences, 0) << keel.Logs();
 }
