@@ -30,6 +30,8 @@ inline constexpr char kRevisionPrefix = 'r';
 inline constexpr char kKeyIndexPrefix = 'k';
 inline constexpr char kLeasePrefix = 'l';
 inline constexpr char kLeaseKeyPrefix = 'a';
+// The server's own records (MvccStore::ReadAux), e.g. client sessions.
+inline constexpr char kAuxPrefix = 's';
 
 // The persistent facts of the store, rewritten by every apply batch.
 struct StoreMeta {

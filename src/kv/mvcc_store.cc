@@ -205,14 +205,55 @@ ApplyResult<Response> MvccStore::ApplyWrite(ApplyContext ctx, Body body) {
         next = meta_;
         next.applied_index = ctx.index;
         rocksdb::WriteBatch meta_only;
+        StageAux(ctx, result.response.status(), nullptr, &meta_only);
         Commit(&meta_only, next);
         return result;
     }
     next.revision = txn.read_revision();
     SetHeader(next.revision, &result.response.value());
     result.events = txn.TakeEvents();
+    if constexpr (std::is_constructible_v<WriteResponse, const Response&>) {
+        const WriteResponse response(*result.response);
+        StageAux(ctx, absl::OkStatus(), &response, txn.batch().GetWriteBatch());
+    } else {
+        StageAux(ctx, absl::OkStatus(), nullptr, txn.batch().GetWriteBatch());
+    }
     Commit(txn.batch().GetWriteBatch(), next);
     return result;
+}
+
+void MvccStore::StageAux(const ApplyContext& ctx,
+                         const absl::Status& status,
+                         const WriteResponse* response,
+                         rocksdb::WriteBatch* batch) {
+    if (!ctx.aux) {
+        return;
+    }
+    for (const AuxWrite& write : ctx.aux(status, response)) {
+        const std::string key = std::string(1, encoding::kAuxPrefix) + write.key;
+        const rocksdb::Status staged =
+            write.value.has_value() ? batch->Put(key, *write.value) : batch->Delete(key);
+        KEEL_ASSERT_MSG(staged.ok(), "kv: staging a server record failed: %s", staged.ToString());
+    }
+}
+
+std::optional<std::string> MvccStore::ReadAux(std::string_view key) const {
+    std::string full(1, encoding::kAuxPrefix);
+    full.append(key);
+    return StateReader(db_.get(), nullptr).Get(full);
+}
+
+std::vector<AuxWrite> MvccStore::ListAux() const {
+    std::vector<AuxWrite> out;
+    const StateReader reader(db_.get(), nullptr);
+    auto it = reader.NewIterator(std::string(1, encoding::kAuxPrefix),
+                                 std::string(1, encoding::kAuxPrefix + 1));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        out.push_back(AuxWrite{.key = std::string(it->key().substr(1)),
+                               .value = std::string(it->value())});
+    }
+    it->AssertOk();
+    return out;
 }
 
 void MvccStore::Commit(rocksdb::WriteBatch* batch, const StoreMeta& meta) {

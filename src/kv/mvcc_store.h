@@ -3,8 +3,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
@@ -36,9 +40,23 @@ struct MvccStoreOptions {
     ShutdownMode shutdown = ShutdownMode::kFlush;
 };
 
+// A record of the server's own keyspace (e.g. the client sessions of #5), written in the same
+// RocksDB batch as the entry being applied: `value`, or a delete when it is nullopt.
+struct AuxWrite {
+    std::string key;
+    std::optional<std::string> value;
+};
+
+// Called once per applied entry, after its changes are staged, with the entry's outcome (the
+// response is null for an error, a no-op, or a response kind WriteResponse does not hold).
+using AuxWriter =
+    std::function<std::vector<AuxWrite>(const absl::Status& status, const WriteResponse* response)>;
+
 // The committed log entry being applied. The store knows nothing of Raft beyond this index.
 struct ApplyContext {
     Index index;
+    // Optional: server records to commit atomically with the entry.
+    AuxWriter aux;
 };
 
 enum class ApplyOutcome {
@@ -139,6 +157,9 @@ public:
     absl::StatusOr<LeaseTimeToLiveResponse> LeaseTimeToLive(
         const LeaseTimeToLiveRequest& request) const;
     LeaseLeasesResponse LeaseLeases() const;
+    // A record of the server's keyspace (see AuxWrite), and every such record in key order.
+    std::optional<std::string> ReadAux(std::string_view key) const;
+    std::vector<AuxWrite> ListAux() const;
     // Events from history, for watchers starting in the past (see history.h).
     absl::StatusOr<HistoryResponse> History(const HistoryRequest& request) const;
     // A digest of history up to `revision` (0: current), equal on replicas (see hash.h).
@@ -166,6 +187,10 @@ private:
     template <typename Response, typename Body>
     ApplyResult<Response> ApplyWrite(ApplyContext ctx, Body body);
     void Commit(rocksdb::WriteBatch* batch, const encoding::StoreMeta& meta);
+    static void StageAux(const ApplyContext& ctx,
+                         const absl::Status& status,
+                         const WriteResponse* response,
+                         rocksdb::WriteBatch* batch);
 
     std::unique_ptr<rocksdb::DB> db_;
     encoding::StoreMeta meta_;

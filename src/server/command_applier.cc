@@ -4,6 +4,7 @@
 #include "base/status.h"
 #include "server/kv_translation.h"
 #include "server/lease_translation.h"
+#include "server/session_table.h"
 
 namespace keel::server {
 namespace {
@@ -18,7 +19,13 @@ absl::StatusOr<CommandResponse> ConvertAndApply(kv::MvccStore& store,
                                                 ApplyFn apply) {
     auto request = FromProto(proto);
     if (!request.ok()) {
-        store.ApplyNoop(ctx);
+        kv::ApplyContext noop{.index = ctx.index};
+        if (ctx.aux) {
+            noop.aux = [&](const absl::Status&, const kv::WriteResponse*) {
+                return ctx.aux(request.status(), nullptr);
+            };
+        }
+        store.ApplyNoop(noop);
         return request.status();
     }
     auto result = apply(ctx, *request);
@@ -31,13 +38,11 @@ absl::StatusOr<CommandResponse> ConvertAndApply(kv::MvccStore& store,
     return CommandResponse(*std::move(result.response));
 }
 
-}  // namespace
-
-absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
-                                             Index index,
-                                             const keel::v1::Command& command,
-                                             kv::Events* events) {
-    const kv::ApplyContext ctx{.index = index};
+// Applies the command's operation, with `ctx.aux` committed in the same batch.
+absl::StatusOr<CommandResponse> ApplyOp(kv::MvccStore& store,
+                                        const kv::ApplyContext& ctx,
+                                        const keel::v1::Command& command,
+                                        kv::Events* events) {
     using C = keel::v1::Command;
     switch (command.op_case()) {
         case C::kPut:
@@ -76,11 +81,188 @@ absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
         case C::kAlarm:
             store.ApplyNoop(ctx);
             return CommandResponse(AlarmApplied{});
+        case C::kRegisterClient:
+        case C::kSessionKeepAlive:
+        case C::kSessionClose:
         case C::OP_NOT_SET:
             break;
     }
     store.ApplyNoop(ctx);
     return absl::InvalidArgumentError("etcdserver: command has no operation");
+}
+
+std::optional<keel::v1::SessionRecord> ReadSession(const kv::MvccStore& store, uint64_t id) {
+    std::optional<std::string> bytes = store.ReadAux(SessionKey(id));
+    if (!bytes.has_value()) {
+        return std::nullopt;
+    }
+    keel::v1::SessionRecord record;
+    KEEL_ASSERT_MSG(record.ParseFromString(*bytes), "session %d: corrupt record", id);
+    return record;
+}
+
+kv::AuxWrite StoreSession(const keel::v1::SessionRecord& record) {
+    return kv::AuxWrite{.key = SessionKey(record.id()), .value = record.SerializeAsString()};
+}
+
+kv::AuxWrite DeleteSession(uint64_t id) {
+    return kv::AuxWrite{.key = SessionKey(id), .value = std::nullopt};
+}
+
+// Applies a no-op entry that commits `writes`; answers `answer`.
+template <typename Answer>
+Answer NoopWith(kv::MvccStore& store, Index index, std::vector<kv::AuxWrite> writes, Answer answer) {
+    store.ApplyNoop(kv::ApplyContext{
+        .index = index, .aux = [&](const absl::Status&, const kv::WriteResponse*) {
+            return std::move(writes);
+        }});
+    return answer;
+}
+
+// The etcd wire form of an executed session request's answer, for the session table.
+keel::v1::CachedResponse ToCachedAnswer(uint64_t seq,
+                                        const absl::Status& status,
+                                        const kv::WriteResponse* response) {
+    keel::v1::CachedResponse answer;
+    answer.set_seq(seq);
+    answer.set_code(static_cast<int32_t>(status.code()));
+    answer.set_message(std::string(status.message()));
+    if (status.ok() && response != nullptr) {
+        std::visit(
+            [&](const auto& typed) {
+                using T = std::decay_t<decltype(typed)>;
+                if constexpr (std::is_same_v<T, kv::PutResponse>) {
+                    etcdserverpb::PutResponse out;
+                    ToProto(typed, &out);
+                    answer.set_response(out.SerializeAsString());
+                } else if constexpr (std::is_same_v<T, kv::DeleteRangeResponse>) {
+                    etcdserverpb::DeleteRangeResponse out;
+                    ToProto(typed, &out);
+                    answer.set_response(out.SerializeAsString());
+                } else if constexpr (std::is_same_v<T, kv::TxnResponse>) {
+                    etcdserverpb::TxnResponse out;
+                    ToProto(typed, &out);
+                    answer.set_response(out.SerializeAsString());
+                }
+            },
+            *response);
+    }
+    return answer;
+}
+
+// A Put, DeleteRange or Txn of a session: executes it at most once (session_table.h).
+absl::StatusOr<CommandResponse> ApplyInSession(kv::MvccStore& store,
+                                               Index index,
+                                               const keel::v1::Command& command,
+                                               kv::Events* events) {
+    const int64_t now = command.leader_time_ms();
+    std::optional<keel::v1::SessionRecord> record = ReadSession(store, command.session_id());
+    if (!record.has_value()) {
+        return NoopWith<absl::StatusOr<CommandResponse>>(store, index, {}, SessionExpiredError());
+    }
+    if (SessionExpired(*record, now)) {
+        return NoopWith<absl::StatusOr<CommandResponse>>(
+            store, index, {DeleteSession(record->id())}, SessionExpiredError());
+    }
+    TouchSession(*record, now, command.session_ack());
+    const uint64_t seq = command.session_seq();
+    switch (AdmitRequest(*record, seq)) {
+        case SessionAdmission::kReplay: {
+            const keel::v1::CachedResponse answer = *FindAnswer(*record, seq);
+            absl::StatusOr<CommandResponse> replay =
+                answer.code() == 0 ? absl::StatusOr<CommandResponse>(
+                                         ReplayedResponse{.serialized = answer.response()})
+                                   : absl::StatusOr<CommandResponse>(AnswerStatus(answer));
+            return NoopWith(store, index, {StoreSession(*record)}, std::move(replay));
+        }
+        case SessionAdmission::kAcknowledged:
+            return NoopWith<absl::StatusOr<CommandResponse>>(
+                store, index, {StoreSession(*record)}, SessionRequestAcknowledgedError());
+        case SessionAdmission::kFull:
+            return NoopWith<absl::StatusOr<CommandResponse>>(
+                store, index, {StoreSession(*record)}, SessionTooManyResponsesError());
+        case SessionAdmission::kExecute:
+            break;
+    }
+    const kv::ApplyContext ctx{
+        .index = index,
+        .aux = [&](const absl::Status& status, const kv::WriteResponse* response) {
+            RememberAnswer(*record, ToCachedAnswer(seq, status, response));
+            return std::vector<kv::AuxWrite>{StoreSession(*record)};
+        }};
+    return ApplyOp(store, ctx, command, events);
+}
+
+// RegisterClient, KeepAlive and Close.
+absl::StatusOr<CommandResponse> ApplySessionOp(kv::MvccStore& store,
+                                               Index index,
+                                               const keel::v1::Command& command) {
+    const int64_t now = command.leader_time_ms();
+    std::vector<kv::AuxWrite> writes;
+    using C = keel::v1::Command;
+    if (command.op_case() == C::kRegisterClient) {
+        // Sweep: registrations are rare, and this bounds what expired sessions leave behind.
+        for (const kv::AuxWrite& existing : store.ListAux()) {
+            keel::v1::SessionRecord old;
+            if (existing.key.starts_with("session/") && existing.value.has_value() &&
+                old.ParseFromString(*existing.value) && SessionExpired(old, now)) {
+                writes.push_back(DeleteSession(old.id()));
+            }
+        }
+        const keel::v1::SessionRecord record =
+            NewSession(index.value(), SessionTtl(command.register_client().ttl_ms()), now);
+        writes.push_back(StoreSession(record));
+        SessionOpResponse answer{.session_id = record.id(), .ttl_ms = record.ttl_ms()};
+        NoopWith(store, index, std::move(writes), 0);
+        answer.revision = store.revision();
+        return CommandResponse(answer);
+    }
+    const uint64_t id = command.op_case() == C::kSessionKeepAlive
+                            ? command.session_keep_alive().session_id()
+                            : command.session_close().session_id();
+    std::optional<keel::v1::SessionRecord> record = ReadSession(store, id);
+    if (!record.has_value() || SessionExpired(*record, now)) {
+        if (record.has_value()) {
+            writes.push_back(DeleteSession(id));
+        }
+        return NoopWith<absl::StatusOr<CommandResponse>>(
+            store, index, std::move(writes), SessionExpiredError());
+    }
+    SessionOpResponse answer{.session_id = id, .ttl_ms = record->ttl_ms()};
+    if (command.op_case() == C::kSessionKeepAlive) {
+        TouchSession(*record, now, 0);
+        writes.push_back(StoreSession(*record));
+    } else {
+        writes.push_back(DeleteSession(id));
+    }
+    NoopWith(store, index, std::move(writes), 0);
+    answer.revision = store.revision();
+    return CommandResponse(answer);
+}
+
+}  // namespace
+
+absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
+                                             Index index,
+                                             const keel::v1::Command& command,
+                                             kv::Events* events) {
+    using C = keel::v1::Command;
+    switch (command.op_case()) {
+        case C::kRegisterClient:
+        case C::kSessionKeepAlive:
+        case C::kSessionClose:
+            return ApplySessionOp(store, index, command);
+        case C::kPut:
+        case C::kDeleteRange:
+        case C::kTxn:
+            if (command.session_id() != 0) {
+                return ApplyInSession(store, index, command, events);
+            }
+            break;
+        default:
+            break;
+    }
+    return ApplyOp(store, kv::ApplyContext{.index = index}, command, events);
 }
 
 AppliedCommand ApplyEntry(kv::MvccStore& store,

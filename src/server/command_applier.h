@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <variant>
 
 #include <absl/status/statusor.h>
@@ -25,6 +26,19 @@ namespace keel::server {
 // CommandObserver (alarm_set.h).
 struct AlarmApplied {};
 
+// The answer to a session operation (RegisterClient, KeepAlive, Close; docs/sessions.md).
+struct SessionOpResponse {
+    uint64_t session_id = 0;
+    int64_t ttl_ms = 0;
+    Revision revision;
+};
+
+// A retransmitted sessioned request answered from the session table: the serialized etcd
+// response it got when it was executed (session_table.h).
+struct ReplayedResponse {
+    std::string serialized;
+};
+
 // The response of any command a client (or the leader's lessor) can propose.
 using CommandResponse = std::variant<kv::PutResponse,
                                      kv::DeleteRangeResponse,
@@ -33,7 +47,9 @@ using CommandResponse = std::variant<kv::PutResponse,
                                      kv::LeaseGrantResponse,
                                      kv::LeaseRevokeResponse,
                                      kv::LeaseCheckpointResponse,
-                                     AlarmApplied>;
+                                     AlarmApplied,
+                                     SessionOpResponse,
+                                     ReplayedResponse>;
 
 // Told of every command applied, with its response, in log order (the lessor and the alarm set
 // follow the replicated state this way). Runs on the loop thread with the store's lock held.
@@ -55,7 +71,8 @@ AppliedCommand ApplyEntry(kv::MvccStore& store,
                           const raft::Entry& entry,
                           const CommandObserver& observer = {});
 
-// Applies one decoded command at `index`; its changes go to `events` when it is not null.
+// Applies one decoded command at `index` (a sessioned Put, DeleteRange or Txn goes through
+// the session table: session_table.h); its changes go to `events` when it is not null.
 absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
                                              Index index,
                                              const keel::v1::Command& command,

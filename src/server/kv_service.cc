@@ -1,12 +1,17 @@
 #include "server/kv_service.h"
 
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
+
 #include "base/limits.h"
+#include "base/status.h"
 #include "kv/limits.h"
 #include "kv/txn.h"
 #include "server/errors.h"
 #include "server/grpc_status.h"
 #include "server/kv_translation.h"
 #include "server/limits.h"
+#include "server/session_table.h"
 
 namespace keel::server {
 namespace {
@@ -99,6 +104,44 @@ absl::Status Validate(const Request& request, const RequestLimits& limits) {
     return absl::OkStatus();
 }
 
+// Reads one numeric session header; nullopt when absent.
+absl::StatusOr<std::optional<uint64_t>> SessionHeader(const grpc::ServerContext& context,
+                                                      const char* name) {
+    const auto& metadata = context.client_metadata();
+    const auto it = metadata.find(name);
+    if (it == metadata.end()) {
+        return std::nullopt;
+    }
+    const std::string text(it->second.data(), it->second.size());
+    uint64_t value = 0;
+    if (text.empty() || !absl::SimpleAtoi(text, &value)) {
+        return absl::InvalidArgumentError(absl::StrCat("keel: bad ", name, " metadata: ", text));
+    }
+    return std::optional<uint64_t>(value);
+}
+
+// Copies the client session metadata (docs/sessions.md) into `command`. Without
+// keel-session-id the request is a plain etcd request.
+absl::Status SetSessionFields(const grpc::ServerContext& context, keel::v1::Command* command) {
+    auto id = SessionHeader(context, kSessionIdHeader);
+    auto seq = SessionHeader(context, kSessionSeqHeader);
+    auto ack = SessionHeader(context, kSessionAckHeader);
+    KEEL_RETURN_IF_ERROR(id.status());
+    KEEL_RETURN_IF_ERROR(seq.status());
+    KEEL_RETURN_IF_ERROR(ack.status());
+    if (!id->has_value()) {
+        return absl::OkStatus();
+    }
+    if (**id == 0 || !seq->has_value() || **seq == 0) {
+        return absl::InvalidArgumentError(
+            "keel: keel-session-id needs a non-zero id and keel-seq >= 1");
+    }
+    command->set_session_id(**id);
+    command->set_session_seq(**seq);
+    command->set_session_ack(ack->value_or(0));
+    return absl::OkStatus();
+}
+
 }  // namespace
 
 void FillHeader(const RaftNode& node, pb::ResponseHeader* header) {
@@ -148,6 +191,11 @@ grpc::Status KvService::Write(grpc::ServerContext* context,
     }
     keel::v1::Command command;
     WriteTraits<Request>::Set(request, &command);
+    if constexpr (!std::is_same_v<Request, pb::CompactionRequest>) {
+        if (const absl::Status session = SetSessionFields(*context, &command); !session.ok()) {
+            return ToGrpcStatus(session);
+        }
+    }
     absl::StatusOr<CommandResponse> applied = node_.Propose(std::move(command), deadline);
     if (!applied.ok() && IsNotLeader(applied.status())) {
         // Leadership moved between the check and the proposal: forward once more.
@@ -158,6 +206,12 @@ grpc::Status KvService::Write(grpc::ServerContext* context,
     }
     if (!applied.ok()) {
         return ToGrpcStatus(applied.status());
+    }
+    if (const auto* replayed = std::get_if<ReplayedResponse>(&*applied)) {
+        // A retransmission in a session: the answer the request got when it executed.
+        KEEL_ASSERT(response->ParseFromString(replayed->serialized));
+        FillHeader(node_, response->mutable_header());
+        return grpc::Status::OK;
     }
     using StoreResponse = typename WriteTraits<Request>::StoreResponse;
     KEEL_ASSERT(std::holds_alternative<StoreResponse>(*applied));

@@ -1,5 +1,7 @@
 #include "server/leader_forwarder.h"
 
+#include "server/session_table.h"
+
 namespace keel::server {
 
 bool IsForwarded(const grpc::ServerContext& context) {
@@ -46,6 +48,13 @@ std::unique_ptr<grpc::ClientContext> LeaderForwarder::ForwardContext(
     const auto remaining = deadline - Clock::now();
     context->set_deadline(std::chrono::system_clock::now() + remaining);
     context->AddMetadata(kForwardedHeader, "1");
+    // A client session's request keeps its session metadata (docs/sessions.md).
+    for (const char* name : {kSessionIdHeader, kSessionSeqHeader, kSessionAckHeader}) {
+        const auto it = server_context.client_metadata().find(name);
+        if (it != server_context.client_metadata().end()) {
+            context->AddMetadata(name, std::string(it->second.data(), it->second.size()));
+        }
+    }
     return context;
 }
 

@@ -246,6 +246,10 @@ absl::StatusOr<CommandResponse> RaftNode::Propose(keel::v1::Command command, Dea
     }
     KEEL_RETURN_IF_ERROR(CheckSpace(command, deadline));
     command.set_request_id(next_request_id_.fetch_add(1));
+    // The leader's stamp: session expiry reads time from entries only (docs/sessions.md).
+    command.set_leader_time_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
     std::string data = command.SerializeAsString();
     if (data.size() > base::kEntryBytesMax) {
         return RequestTooLargeError();

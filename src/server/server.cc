@@ -93,7 +93,8 @@ Server::Server(std::unique_ptr<RaftNode> node, const ServerOptions& options)
       watch_(*node_, watch_hub_),
       key_waiter_(watch_hub_, local_kv_),
       lock_(local_kv_, key_waiter_),
-      election_(local_kv_, key_waiter_) {
+      election_(local_kv_, key_waiter_),
+      session_(*node_) {
     node_->SetApplyObserver(&watch_hub_);
 }
 
@@ -113,6 +114,7 @@ absl::Status Server::Listen(const ServerOptions& options) {
     client_builder.RegisterService(&watch_);
     client_builder.RegisterService(&lock_);
     client_builder.RegisterService(&election_);
+    client_builder.RegisterService(&session_);
     KEEL_ASSIGN_OR_RETURN(client_server_,
                           BuildAndStart(client_builder, options.client_addresses, ports));
     local_kv_.Connect(client_server_->InProcessChannel(grpc::ChannelArguments()));

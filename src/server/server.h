@@ -34,6 +34,7 @@
 #include "server/local_kv_client.h"
 #include "server/lock_service.h"
 #include "server/maintenance_service.h"
+#include "server/session_service.h"
 #include "server/watch_hub.h"
 #include "server/watch_service.h"
 #include "server/raft_node.h"
@@ -90,6 +91,7 @@ private:
     KeyWaiter key_waiter_;
     LockService lock_;
     ElectionService election_;
+    SessionService session_;
     std::unique_ptr<grpc::Server> peer_server_;
     std::unique_ptr<grpc::Server> client_server_;
     bool shut_down_ = false;
