@@ -76,9 +76,8 @@ SessionAdmission AdmitRequest(const keel::v1::SessionRecord& record, uint64_t se
 std::optional<keel::v1::CachedResponse> FindAnswer(const keel::v1::SessionRecord& record,
                                                    uint64_t seq) {
     const auto& answers = record.responses();
-    const auto it = std::lower_bound(answers.begin(), answers.end(), seq, [](const auto& a, uint64_t s) {
-        return a.seq() < s;
-    });
+    const auto it = std::lower_bound(
+        answers.begin(), answers.end(), seq, [](const auto& a, uint64_t s) { return a.seq() < s; });
     if (it == answers.end() || it->seq() != seq) {
         return std::nullopt;
     }
@@ -88,13 +87,14 @@ std::optional<keel::v1::CachedResponse> FindAnswer(const keel::v1::SessionRecord
 void RememberAnswer(keel::v1::SessionRecord& record, keel::v1::CachedResponse answer) {
     KEEL_ASSERT(AdmitRequest(record, answer.seq()) == SessionAdmission::kExecute);
     auto* answers = record.mutable_responses();
-    const auto at = std::lower_bound(
-        answers->begin(), answers->end(), answer.seq(), [](const auto& a, uint64_t s) {
-            return a.seq() < s;
-        });
+    const auto position = std::lower_bound(answers->begin(),
+                                           answers->end(),
+                                           answer.seq(),
+                                           [](const auto& a, uint64_t s) { return a.seq() < s; }) -
+                          answers->begin();
     answers->Add(std::move(answer));
     // Keep seq order (a client may have several requests in flight).
-    std::rotate(at, answers->end() - 1, answers->end());
+    std::rotate(answers->begin() + position, answers->end() - 1, answers->end());
 }
 
 absl::Status AnswerStatus(const keel::v1::CachedResponse& answer) {
