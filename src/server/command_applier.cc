@@ -111,7 +111,10 @@ kv::AuxWrite DeleteSession(uint64_t id) {
 
 // Applies a no-op entry that commits `writes`; answers `answer`.
 template <typename Answer>
-Answer NoopWith(kv::MvccStore& store, Index index, std::vector<kv::AuxWrite> writes, Answer answer) {
+Answer NoopWith(kv::MvccStore& store,
+               Index index,
+               std::vector<kv::AuxWrite> writes,
+               Answer answer) {
     store.ApplyNoop(kv::ApplyContext{
         .index = index, .aux = [&](const absl::Status&, const kv::WriteResponse*) {
             return std::move(writes);
