@@ -253,8 +253,16 @@ TEST_F(KeeldLeaseTest, LimitsQuotaAndNoSpaceAlarm) {
     EXPECT_EQ(s.error_message(), "etcdserver: mvcc: database space exceeded");
     std::printf("NOSPACE after %d puts of 100 KiB (quota 1 MiB)\n", written);
 
+    // The alarm is an entry: a follower lists it once it has applied it (under load, that
+    // can take a while after the leader refused the write).
     const std::string ep = Endpoint(Follower());
     EtcdctlResult alarms = Etcdctl(ep, "alarm list");
+    for (auto until = std::chrono::steady_clock::now() + 15s;
+         alarms.output.find("alarm:NOSPACE") == std::string::npos
+         && std::chrono::steady_clock::now() < until;) {
+        std::this_thread::sleep_for(100ms);
+        alarms = Etcdctl(ep, "alarm list");
+    }
     EXPECT_EQ(alarms.exit_code, 0) << alarms.output;
     EXPECT_NE(alarms.output.find("alarm:NOSPACE"), std::string::npos) << alarms.output;
     // Even a small put is refused while the alarm is raised; deletes still work.
