@@ -4,9 +4,24 @@
 #include "base/status.h"
 #include "server/kv_translation.h"
 #include "server/lease_translation.h"
-#include "server/session_table.h"
+#include "kv/session_table.h"
 
 namespace keel::server {
+
+// The session table lives in kv (kv/session_table.h).
+using kv::AdmitRequest;
+using kv::AnswerStatus;
+using kv::FindAnswer;
+using kv::NewSession;
+using kv::RememberAnswer;
+using kv::SessionAdmission;
+using kv::SessionExpired;
+using kv::SessionExpiredError;
+using kv::SessionKey;
+using kv::SessionRequestAcknowledgedError;
+using kv::SessionTooManyResponsesError;
+using kv::SessionTtl;
+using kv::TouchSession;
 namespace {
 
 // Converts the wire request and applies it; a request that does not convert is applied as a

@@ -11,9 +11,14 @@
 #include "server/grpc_status.h"
 #include "server/kv_translation.h"
 #include "server/limits.h"
-#include "server/session_table.h"
+#include "kv/session_table.h"
 
 namespace keel::server {
+
+// The session table lives in kv (kv/session_table.h).
+using kv::kSessionAckHeader;
+using kv::kSessionIdHeader;
+using kv::kSessionSeqHeader;
 namespace {
 
 namespace pb = ::etcdserverpb;

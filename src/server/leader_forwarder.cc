@@ -1,8 +1,13 @@
 #include "server/leader_forwarder.h"
 
-#include "server/session_table.h"
+#include "kv/session_table.h"
 
 namespace keel::server {
+
+// The session table lives in kv (kv/session_table.h).
+using kv::kSessionAckHeader;
+using kv::kSessionIdHeader;
+using kv::kSessionSeqHeader;
 
 bool IsForwarded(const grpc::ServerContext& context) {
     return context.client_metadata().count(kForwardedHeader) > 0;

@@ -1,4 +1,4 @@
-#include "server/session_table.h"
+#include "kv/session_table.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +9,21 @@
 
 namespace keel::server {
 namespace {
+
+using kv::AdmitRequest;
+using kv::FindAnswer;
+using kv::NewSession;
+using kv::RememberAnswer;
+using kv::SessionAdmission;
+using kv::SessionExpired;
+using kv::SessionExpiredError;
+using kv::SessionKey;
+using kv::SessionTtl;
+using kv::TouchSession;
+using kv::kSessionResponsesMax;
+using kv::kSessionTtlDefaultMs;
+using kv::kSessionTtlMaxMs;
+using kv::kSessionTtlMinMs;
 
 constexpr int64_t kT0 = 1'000'000;
 

@@ -1,10 +1,10 @@
-#include "server/session_table.h"
+#include "kv/session_table.h"
 
 #include <algorithm>
 
 #include "base/assert.h"
 
-namespace keel::server {
+namespace keel::kv {
 
 absl::Status SessionExpiredError() {
     return absl::FailedPreconditionError("keel: session expired or unknown");
@@ -101,4 +101,4 @@ absl::Status AnswerStatus(const keel::v1::CachedResponse& answer) {
     return absl::Status(static_cast<absl::StatusCode>(answer.code()), answer.message());
 }
 
-}  // namespace keel::server
+}  // namespace keel::kv

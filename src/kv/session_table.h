@@ -10,7 +10,8 @@
 // expires lazily, when an entry touches it after its TTL, and in a sweep at each
 // registration.
 //
-// These functions are pure over a record; command_applier.cc does the store I/O.
+// These functions are pure over a record; the caller does the store I/O (the server's
+// command_applier.cc; the simulator's state machine keeps the records in its image).
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,7 @@
 
 #include "keel/v1/session.pb.h"
 
-namespace keel::server {
+namespace keel::kv {
 
 inline constexpr int64_t kSessionTtlDefaultMs = 60'000;
 inline constexpr int64_t kSessionTtlMinMs = 1'000;
@@ -78,4 +79,4 @@ void RememberAnswer(keel::v1::SessionRecord& record, keel::v1::CachedResponse an
 // The status a cached answer stands for (OK when it carries a response).
 absl::Status AnswerStatus(const keel::v1::CachedResponse& answer);
 
-}  // namespace keel::server
+}  // namespace keel::kv
