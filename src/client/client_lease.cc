@@ -1,0 +1,90 @@
+// Client's lease calls. Leases are not sessioned on the server, so these are plain writes:
+// retried unless the client's semantics are kMaybe. A retried grant may create a second lease
+// (it expires unused); revoke and keep-alive are idempotent.
+#include "client/client_impl.h"
+#include "client/lease_keep_alive_impl.h"
+
+namespace keel::client {
+
+namespace pb = ::etcdserverpb;
+
+absl::StatusOr<LeaseGrantResult> ClientImpl::LeaseGrant(int64_t ttl_s, int64_t id) {
+    pb::LeaseGrantRequest request;
+    request.set_ttl(ttl_s);
+    request.set_id(id);
+    pb::LeaseGrantResponse response;
+    absl::Status status = runner_.Run(PlainWriteSpec("lease grant"), [&](Endpoint& e, auto& c) {
+        response.Clear();
+        return e.lease->LeaseGrant(&c, request, &response);
+    });
+    if (!status.ok()) {
+        return status;
+    }
+    if (!response.error().empty()) {
+        return absl::UnknownError(response.error());
+    }
+    return LeaseGrantResult{.id = response.id(), .ttl_s = response.ttl()};
+}
+
+absl::Status ClientImpl::LeaseRevoke(int64_t id) {
+    pb::LeaseRevokeRequest request;
+    request.set_id(id);
+    pb::LeaseRevokeResponse response;
+    return runner_.Run(PlainWriteSpec("lease revoke"), [&](Endpoint& e, auto& c) {
+        return e.lease->LeaseRevoke(&c, request, &response);
+    });
+}
+
+absl::StatusOr<LeaseTimeToLiveResult> ClientImpl::LeaseTimeToLive(int64_t id, bool keys) {
+    pb::LeaseTimeToLiveRequest request;
+    request.set_id(id);
+    request.set_keys(keys);
+    pb::LeaseTimeToLiveResponse response;
+    const CallSpec spec{.name = "lease timetolive", .operation = OperationKind::kRead};
+    absl::Status status = runner_.Run(spec, [&](Endpoint& e, grpc::ClientContext& c) {
+        response.Clear();
+        return e.lease->LeaseTimeToLive(&c, request, &response);
+    });
+    if (!status.ok()) {
+        return status;
+    }
+    LeaseTimeToLiveResult result{
+        .id = response.id(), .ttl_s = response.ttl(), .granted_ttl_s = response.grantedttl()};
+    for (const std::string& key : response.keys()) {
+        result.keys.push_back(key);
+    }
+    return result;
+}
+
+absl::StatusOr<int64_t> ClientImpl::LeaseKeepAliveOnce(int64_t id) {
+    pb::LeaseKeepAliveRequest request;
+    request.set_id(id);
+    pb::LeaseKeepAliveResponse response;
+    const CallSpec spec{.name = "lease keep-alive", .operation = OperationKind::kRead};
+    absl::Status status = runner_.Run(spec, [&](Endpoint& e, grpc::ClientContext& c) {
+        response.Clear();
+        auto stream = e.lease->LeaseKeepAlive(&c);
+        if (!stream->Write(request) || !stream->Read(&response)) {
+            return stream->Finish();
+        }
+        // Half-close; the server then ends the stream.
+        stream->WritesDone();
+        pb::LeaseKeepAliveResponse extra;
+        while (stream->Read(&extra)) {
+        }
+        return stream->Finish();
+    });
+    if (!status.ok()) {
+        return status;
+    }
+    if (response.ttl() <= 0) {
+        return absl::NotFoundError("etcdserver: requested lease not found");
+    }
+    return response.ttl();
+}
+
+std::unique_ptr<LeaseKeepAlive> ClientImpl::KeepAlive(int64_t id) {
+    return std::make_unique<LeaseKeepAliveImpl>(&pool_, options_, id);
+}
+
+}  // namespace keel::client
