@@ -64,8 +64,12 @@ absl::Status CallRunner::Run(const CallSpec& spec, const Attempt& attempt) {
         if (!ShouldRetry(spec.operation, spec.semantics, failure)) {
             return CallError(code, message, unknown && failure != AttemptFailure::kFinal);
         }
-        const std::chrono::milliseconds delay = backoff.Next();
-        if (Clock::now() + delay >= deadline) {
+        // Wait out the backoff, but never past the deadline; at the deadline give up.
+        const auto remaining = deadline - Clock::now();
+        if (remaining > Clock::duration::zero()) {
+            std::this_thread::sleep_for(std::min<Clock::duration>(backoff.Next(), remaining));
+        }
+        if (Clock::now() >= deadline) {
             return CallError(absl::StatusCode::kDeadlineExceeded,
                              absl::StrCat("keel: ",
                                           spec.name,
@@ -80,7 +84,6 @@ absl::Status CallRunner::Run(const CallSpec& spec, const Attempt& attempt) {
                              unknown);
         }
         ++retries_;
-        std::this_thread::sleep_for(delay);
     }
 }
 

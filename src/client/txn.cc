@@ -112,7 +112,11 @@ Txn& Txn::ElseDelete(std::string key, const DeleteOptions& options) {
 
 pb::RangeRequest ToRangeRequest(std::string key, const GetOptions& options) {
     pb::RangeRequest request;
-    if (options.prefix) {
+    if (options.prefix && key.empty()) {
+        // etcd's convention: the prefix "" is every key, ["\0", "\0").
+        key = std::string(1, '\0');
+        request.set_range_end(key);
+    } else if (options.prefix) {
         request.set_range_end(PrefixRangeEnd(key));
     } else if (!options.range_end.empty()) {
         request.set_range_end(options.range_end);
@@ -137,7 +141,10 @@ pb::PutRequest ToPutRequest(std::string key, std::string value, const PutOptions
 
 pb::DeleteRangeRequest ToDeleteRequest(std::string key, const DeleteOptions& options) {
     pb::DeleteRangeRequest request;
-    if (options.prefix) {
+    if (options.prefix && key.empty()) {
+        key = std::string(1, '\0');
+        request.set_range_end(key);
+    } else if (options.prefix) {
         request.set_range_end(PrefixRangeEnd(key));
     } else if (!options.range_end.empty()) {
         request.set_range_end(options.range_end);

@@ -49,7 +49,10 @@ pb::WatchRequest WatcherImpl::CreateRequest() const {
     pb::WatchRequest request;
     pb::WatchCreateRequest* create = request.mutable_create_request();
     create->set_key(key_);
-    if (watch_.prefix) {
+    if (watch_.prefix && key_.empty()) {
+        create->set_key(std::string(1, '\0'));
+        create->set_range_end(std::string(1, '\0'));
+    } else if (watch_.prefix) {
         create->set_range_end(PrefixRangeEnd(key_));
     } else if (!watch_.range_end.empty()) {
         create->set_range_end(watch_.range_end);
