@@ -70,7 +70,6 @@ absl::StatusOr<std::shared_ptr<SessionSequence>> ClientImpl::CurrentSession() {
         return id.status();
     }
     session_ = std::make_shared<SessionSequence>(*id);
-    session_cv_.notify_all();
     return session_;
 }
 
@@ -81,7 +80,6 @@ absl::StatusOr<uint64_t> ClientImpl::OpenSession() {
     }
     std::lock_guard lock(session_mu_);
     session_ = std::make_shared<SessionSequence>(*id);
-    session_cv_.notify_all();
     return *id;
 }
 
@@ -108,8 +106,10 @@ void ClientImpl::KeepSessionAlive() {
     const auto period = std::max(std::chrono::milliseconds(100), options_.session_ttl / 3);
     std::unique_lock lock(session_mu_);
     while (!stopping_) {
-        session_cv_.wait_for(lock, period);
-        if (stopping_ || session_ == nullptr || session_->expired()) {
+        if (session_cv_.wait_for(lock, period, [this] { return stopping_; })) {
+            break;
+        }
+        if (session_ == nullptr || session_->expired()) {
             continue;
         }
         std::shared_ptr<SessionSequence> session = session_;

@@ -71,6 +71,9 @@ EndpointPool::EndpointPool(const std::vector<std::string>& endpoints) {
 }
 
 size_t EndpointPool::Pick(std::chrono::system_clock::time_point deadline) {
+    if (endpoints_.size() == 1) {
+        return 0;  // nothing to choose: no Status round trip
+    }
     {
         std::lock_guard lock(mu_);
         if (leader_.has_value()) {

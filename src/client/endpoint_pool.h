@@ -52,8 +52,8 @@ public:
 
     Endpoint& at(size_t i) { return *endpoints_.at(i); }
 
-    // The endpoint for the next attempt: the leader when known or found (Status calls bounded
-    // by `deadline`), otherwise the current one of the rotation.
+    // The endpoint for the next attempt: the only one; or the leader when known or found
+    // (Status calls bounded by `deadline`), otherwise the current one of the rotation.
     size_t Pick(std::chrono::system_clock::time_point deadline);
 
     // Attempts to endpoint i fail: forget it as leader and move the rotation past it.

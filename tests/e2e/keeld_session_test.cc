@@ -74,8 +74,8 @@ grpc::Status SessionPut(KeeldCluster& cluster,
         context.AddMetadata("keel-ack", std::to_string(seq));
         response->Clear();
         status = stub->Put(&context, request, response);
-        if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
-            status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+        if (status.error_code() != grpc::StatusCode::UNAVAILABLE
+            && status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
             return status;
         }
         std::this_thread::sleep_for(200ms);
