@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's "start a local three-node cluster" command.
 #
-#   scripts/cluster.sh         builds keeld if needed (cmake + ninja into build/), starts three
+#   scripts/cluster.sh         builds keeld and keelctl if needed (cmake + ninja into build/), starts three
 #                              members on 127.0.0.1 with their data under data/, and prints the
 #                              endpoints and an etcdctl example
 #   scripts/cluster.sh stop    stops them (SIGTERM by the PIDs in data/*.pid, then SIGKILL
@@ -56,7 +56,7 @@ scripts/setup.sh
 if [ ! -f "$build_dir/build.ninja" ]; then
     cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-ninja -C "$build_dir" -j"$(nproc)" keeld
+ninja -C "$build_dir" -j"$(nproc)" keeld keelctl
 
 initial_cluster=""
 for i in 0 1 2; do
