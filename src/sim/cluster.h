@@ -32,10 +32,12 @@
 #include "sim/checkers/leader_completeness_checker.h"
 #include "sim/checkers/log_matching_checker.h"
 #include "sim/checkers/read_index_checker.h"
+#include "sim/checkers/session_checker.h"
 #include "sim/checkers/state_machine_safety_checker.h"
 #include "sim/event_queue.h"
 #include "sim/network.h"
 #include "sim/node_storage.h"
+#include "sim/session_command.h"
 #include "sim/state_machine.h"
 #include "sim/swarm_options.h"
 #include "sim/trace.h"
@@ -49,6 +51,7 @@ enum class TimerKind : uint8_t {
     kFault = 1,
     kLiveness = 2,
     kChurn = 3,
+    kSessions = 4,
 };
 
 struct ClusterOptions {
@@ -58,6 +61,9 @@ struct ClusterOptions {
     // Deliberate operator error, for teeth tests: a node that refuses to start on a corrupt
     // disk gets its disk wiped and restarts empty, with its old identity (amnesia).
     bool unsafe_restart_corrupt_nodes_empty = false;
+    // Deliberate bug, for teeth tests: the state machine executes every retransmission of a
+    // session request instead of answering it from the session table.
+    bool unsafe_execute_retransmissions = false;
 };
 
 // Makes the stable storage of node `id`, which bootstraps with `bootstrap` as its membership.
@@ -120,6 +126,16 @@ public:
     void ReadIndex(NodeId id);
     void TransferLeadership(NodeId id, NodeId transferee);
     void Compact(NodeId id);
+    // A client session's request or registration, received by node `id`, which stamps its
+    // clock, itself as the origin and a unique proposal number (SessionCommand) and proposes
+    // it. When the origin applies the entry in the same incarnation, it answers the client
+    // through the reply observer.
+    raft::ProposeResult ProposeSessioned(NodeId id, SessionCommand command);
+    void SetSessionReplyObserver(std::function<void(const SessionOutcome&)> observer) {
+        session_reply_observer_ = std::move(observer);
+    }
+    // A client received `reply` (the session checker compares it with the execution).
+    void ObserveSessionReply(const SessionOutcome& reply) { sessions_.ObserveReply(reply); }
 
     // Observations.
     const std::vector<NodeId>& node_ids() const { return node_ids_; }
@@ -158,6 +174,8 @@ public:
     void CheckFinalState(NodeId id);
 
     size_t reads_confirmed() const { return reads_.reads_confirmed(); }
+
+    const SessionCheckerStats& session_stats() const { return sessions_.stats(); }
 
 private:
     struct Node;
@@ -215,6 +233,8 @@ private:
     uint64_t read_sequence_ = 0;
     base::Rng rng_;  // the cluster's own fault decisions (crash before sync)
     std::function<void(NodeId, Term)> leader_observer_;
+    std::function<void(const SessionOutcome&)> session_reply_observer_;
+    uint64_t proposal_sequence_ = 0;
 
     ViolationLog violations_;
     ElectionSafetyChecker election_{&violations_};
@@ -224,6 +244,7 @@ private:
     StateMachineSafetyChecker state_machines_{&violations_};
     DurabilityChecker durability_{&violations_};
     ReadIndexChecker reads_{&violations_};
+    SessionChecker sessions_{&violations_};
 };
 
 }  // namespace keel::sim

@@ -27,6 +27,21 @@ raft::ProposeResult Cluster::Propose(NodeId id, std::string data) {
     return result;
 }
 
+raft::ProposeResult Cluster::ProposeSessioned(NodeId id, SessionCommand command) {
+    const Node& n = node(id);
+    if (n.raw == nullptr) {
+        return {.error = raft::ProposeError::kNotLeader};
+    }
+    // The node's wall clock: virtual time plus a fixed per-node offset of up to 50 ms, so
+    // nodes disagree about the time as real ones do (apply must not care).
+    command.leader_time_ms =
+        static_cast<int64_t>(now_us() / 1000 + 1 + (id.value() * 37) % 50);
+    command.origin = id;
+    command.origin_incarnation = n.incarnation;
+    command.proposal = ++proposal_sequence_;
+    return Propose(id, command.Encode());
+}
+
 raft::ProposeResult Cluster::ProposeConfChange(NodeId id, const raft::ConfChange& change) {
     Node& n = node(id);
     if (n.raw == nullptr) {
@@ -103,6 +118,7 @@ void Cluster::Compact(NodeId id) {
 
 void Cluster::CheckFinalState(NodeId id) {
     durability_.CheckFinal(id, node(id).state);
+    sessions_.CheckFinal(id, node(id).state);
 }
 
 bool Cluster::IsUp(NodeId id) const {

@@ -164,8 +164,18 @@ bool Cluster::ApplyEntry(Node& n, const raft::Entry& entry) {
                                            n.state.applied_index().value()));
         return false;
     }
-    n.state.Apply(entry);
+    const std::optional<SessionOutcome> session =
+        n.state.Apply(entry, !options_.unsafe_execute_retransmissions);
     state_machines_.ObserveApply(n.id, entry, n.state.chain());
+    if (session.has_value()) {
+        sessions_.ObserveApply(n.id, *session);
+        // Only the node that took the request answers, and only if it has not crashed since
+        // (its pending requests died with it); the client retransmits otherwise.
+        if (session->command.origin == n.id && session->command.origin_incarnation == n.incarnation
+            && session_reply_observer_) {
+            session_reply_observer_(*session);
+        }
+    }
     if (entry.type == raft::EntryType::kConfChange) {
         absl::StatusOr<raft::ConfChange> change = raft::DecodeConfChange(entry.data);
         if (!Check(n.id, change.status(), "decode conf change")) {

@@ -97,8 +97,14 @@ private:
     uint64_t sequence_ = 0;
 };
 
-void Dispatch(std::optional<TimerKind> timer, Workload& workload, FaultSchedule& faults) {
-    if (timer == TimerKind::kWorkload) {
+void Dispatch(std::optional<TimerKind> timer,
+              Workload& workload,
+              FaultSchedule& faults,
+              SessionClients* clients) {
+    if (timer == TimerKind::kSessions) {
+        KEEL_ASSERT(clients != nullptr);
+        clients->OnTimer();
+    } else if (timer == TimerKind::kWorkload) {
         workload.OnTimer();
     } else if (timer == TimerKind::kFault) {
         faults.OnTimer();
@@ -112,9 +118,13 @@ bool RunLiveness(const SimulatorOptions& options,
                  Cluster& cluster,
                  Workload& workload,
                  FaultSchedule& faults,
+                 SessionClients* clients,
                  RunResult* result) {
     faults.HealAll();
     workload.Calm();
+    if (clients != nullptr) {
+        clients->Calm();
+    }
     const uint64_t start_us = cluster.now_us();
     const uint64_t deadline_us = start_us + options.liveness_ticks_max * kTickPeriodUs;
     LivenessProbe probe(&cluster, cluster.committed_index());
@@ -123,7 +133,7 @@ bool RunLiveness(const SimulatorOptions& options,
         const std::optional<TimerKind> timer = cluster.Step();
         ++result->steps_run;
         if (timer != TimerKind::kLiveness) {
-            Dispatch(timer, workload, faults);
+            Dispatch(timer, workload, faults, clients);
             continue;
         }
         if (probe.Progressed()) {
@@ -162,6 +172,7 @@ void Collect(const Cluster& cluster, const FaultSchedule& faults, RunResult* res
     result->reads_confirmed = cluster.reads_confirmed();
     result->stats = cluster.stats();
     result->partitions = faults.partitions();
+    result->session_checker = cluster.session_stats();
 }
 
 }  // namespace
@@ -174,20 +185,28 @@ RunResult RunSeed(const SimulatorOptions& options) {
                        .testing = options.testing,
                        .trace_lines = options.trace_lines,
                        .unsafe_restart_corrupt_nodes_empty =
-                           options.unsafe_restart_corrupt_nodes_empty},
+                           options.unsafe_restart_corrupt_nodes_empty,
+                       .unsafe_execute_retransmissions = options.unsafe_execute_retransmissions},
         MakeStorageFactory(options));
     base::Rng rng(options.seed);
     Workload workload(result.swarm, &cluster, rng.Fork());
     FaultSchedule faults(result.swarm, &cluster, rng.Fork());
+    std::unique_ptr<SessionClients> clients;
+    if (options.sessions) {
+        clients = std::make_unique<SessionClients>(result.swarm, &cluster, rng.Fork());
+    }
     cluster.Start();
     cluster.ScheduleTimer(1, TimerKind::kWorkload);
     cluster.ScheduleTimer(1, TimerKind::kFault);
+    if (clients != nullptr) {
+        cluster.ScheduleTimer(1, TimerKind::kSessions);
+    }
     while (result.steps_run < options.steps && cluster.violations().empty() && !cluster.idle()) {
-        Dispatch(cluster.Step(), workload, faults);
+        Dispatch(cluster.Step(), workload, faults, clients.get());
         ++result.steps_run;
     }
     if (cluster.violations().empty()) {
-        if (!RunLiveness(options, cluster, workload, faults, &result)) {
+        if (!RunLiveness(options, cluster, workload, faults, clients.get(), &result)) {
             result.violation =
                 Violation{"liveness",
                           absl::StrFormat("no leader committed a new entry on a quorum within "
@@ -201,12 +220,15 @@ RunResult RunSeed(const SimulatorOptions& options) {
         result.violation_step = result.steps_run;
     }
     Collect(cluster, faults, &result);
+    if (clients != nullptr) {
+        result.session_clients = clients->stats();
+    }
     return result;
 }
 
 std::string Summary(const SimulatorOptions& options, const RunResult& result) {
     const ClusterStats& s = result.stats;
-    return absl::StrFormat(
+    std::string out = absl::StrFormat(
         "seed=%d %s | steps=%d leaders=%d committed=%d acked=%d reads=%d crashes=%d "
         "partitions=%d confchanges=%d snapshots=%d compactions=%d corruptions=%d "
         "quarantined=%d liveness_ticks=%d violations=%d",
@@ -226,6 +248,26 @@ std::string Summary(const SimulatorOptions& options, const RunResult& result) {
         s.quarantined,
         result.liveness_ticks,
         result.ok() ? 0 : 1);
+    if (options.sessions) {
+        const SessionClientStats& c = result.session_clients;
+        const SessionCheckerStats& k = result.session_checker;
+        absl::StrAppendFormat(&out,
+                              " | sessions: clients=%d opened=%d expired=%d requests=%d "
+                              "sends=%d retransmissions=%d answered=%d abandoned=%d "
+                              "executed=%d replayed=%d rejected=%d",
+                              c.clients,
+                              c.sessions_opened,
+                              c.sessions_expired,
+                              c.requests,
+                              c.sends,
+                              c.retransmissions,
+                              c.answered,
+                              c.abandoned,
+                              k.executed,
+                              k.replayed,
+                              k.rejected);
+    }
+    return out;
 }
 
 std::string ReplayCommand(const SimulatorOptions& options) {
@@ -250,6 +292,12 @@ std::string ReplayCommand(const SimulatorOptions& options) {
     }
     if (options.unsafe_restart_corrupt_nodes_empty) {
         absl::StrAppend(&out, " --unsafe-restart-corrupt-nodes-empty");
+    }
+    if (options.sessions) {
+        absl::StrAppend(&out, " --sessions");
+    }
+    if (options.unsafe_execute_retransmissions) {
+        absl::StrAppend(&out, " --unsafe-execute-retransmissions");
     }
     return out;
 }

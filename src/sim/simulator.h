@@ -18,6 +18,7 @@
 
 #include "raft/raw_node.h"
 #include "sim/cluster.h"
+#include "sim/session_clients.h"
 #include "sim/swarm_options.h"
 #include "sim/trace.h"
 #include "sim/violation.h"
@@ -43,6 +44,11 @@ struct SimulatorOptions {
     StorageKind storage = StorageKind::kMemory;
     // Teeth: wipe and restart nodes that refuse to start on a corrupt disk (cluster.h).
     bool unsafe_restart_corrupt_nodes_empty = false;
+    // Clients with exactly-once sessions run beside the workload (session_clients.h), and the
+    // session checker watches them.
+    bool sessions = false;
+    // Teeth: the state machine executes every retransmission (no deduplication).
+    bool unsafe_execute_retransmissions = false;
 };
 
 struct RunResult {
@@ -59,6 +65,8 @@ struct RunResult {
     ClusterStats stats;
     uint64_t partitions = 0;
     uint64_t liveness_ticks = 0;  // ticks the liveness phase needed
+    SessionClientStats session_clients;  // with sessions only
+    SessionCheckerStats session_checker;
 
     bool ok() const { return !violation.has_value(); }
 };

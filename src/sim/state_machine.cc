@@ -6,12 +6,13 @@
 
 #include "base/assert.h"
 #include "base/crc32c.h"
+#include "sim/image_codec.h"
 
 namespace keel::sim {
 namespace {
 
 constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
-constexpr uint8_t kImageVersion = 1;
+constexpr uint8_t kImageVersion = 2;
 // A snapshot image larger than this is corrupt (the simulator's logs are far smaller).
 constexpr size_t kImagePayloadsMax = 1 << 20;
 
@@ -31,44 +32,6 @@ uint64_t FnvU64(uint64_t hash, uint64_t value) {
     return hash;
 }
 
-void PutU64(std::string* out, uint64_t value) {
-    for (int i = 0; i < 8; ++i) {
-        out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-    }
-}
-
-// Reads little-endian integers and byte strings from an image, failing on a short buffer.
-class Reader {
-public:
-    explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-
-    bool U64(uint64_t* value) {
-        if (bytes_.size() < 8) {
-            return false;
-        }
-        *value = 0;
-        for (int i = 0; i < 8; ++i) {
-            *value |= uint64_t{static_cast<unsigned char>(bytes_[i])} << (8 * i);
-        }
-        bytes_.remove_prefix(8);
-        return true;
-    }
-
-    bool Bytes(size_t length, std::string* out) {
-        if (bytes_.size() < length) {
-            return false;
-        }
-        out->assign(bytes_.substr(0, length));
-        bytes_.remove_prefix(length);
-        return true;
-    }
-
-    bool done() const { return bytes_.empty(); }
-
-private:
-    std::string_view bytes_;
-};
-
 }  // namespace
 
 uint64_t ChainHash(uint64_t chain, const raft::Entry& entry) {
@@ -79,7 +42,7 @@ uint64_t ChainHash(uint64_t chain, const raft::Entry& entry) {
     return FnvBytes(hash, entry.data);
 }
 
-void StateMachine::Apply(const raft::Entry& entry) {
+std::optional<SessionOutcome> StateMachine::Apply(const raft::Entry& entry, bool deduplicate) {
     KEEL_ASSERT_MSG(entry.index == applied_index_.Next(),
                     "apply out of order: %d after %d",
                     entry.index.value(),
@@ -87,15 +50,22 @@ void StateMachine::Apply(const raft::Entry& entry) {
     chain_ = ChainHash(chain_, entry);
     applied_index_ = entry.index;
     applied_term_ = entry.term;
-    if (entry.type == raft::EntryType::kNormal && !entry.data.empty()) {
-        payloads_.push_back({entry.index, entry.data});
+    if (entry.type != raft::EntryType::kNormal || entry.data.empty()) {
+        return std::nullopt;
     }
+    payloads_.push_back({entry.index, entry.data});
+    const std::optional<SessionCommand> command = SessionCommand::Decode(entry.data);
+    if (!command.has_value()) {
+        return std::nullopt;
+    }
+    return sessions_.Apply(entry.index, *command, deduplicate);
 }
 
 // Image grammar (little-endian):
 //   image   := version:u8 applied_index:u64 applied_term:u64 chain:u64 count:u64
-//              payload{count} crc:u64
+//              payload{count} sessions:bytes crc:u64
 //   payload := index:u64 length:u64 data
+//   bytes   := length:u64 data                  (sessions: SessionState::Encode)
 // where crc is the masked CRC32C of everything before it.
 std::string StateMachine::Encode() const {
     std::string out(1, static_cast<char>(kImageVersion));
@@ -108,6 +78,7 @@ std::string StateMachine::Encode() const {
         PutU64(&out, payload.data.size());
         out += payload.data;
     }
+    PutBytes(&out, sessions_.Encode());
     PutU64(&out, base::MaskCrc(base::Crc32c(out)));
     return out;
 }
@@ -118,7 +89,7 @@ absl::StatusOr<StateMachine> StateMachine::Decode(std::string_view image) {
     }
     const std::string_view body = image.substr(0, image.size() - 8);
     uint64_t crc = 0;
-    Reader tail(image.substr(image.size() - 8));
+    ImageReader tail(image.substr(image.size() - 8));
     KEEL_ASSERT(tail.U64(&crc));
     if (crc != base::MaskCrc(base::Crc32c(body))) {
         return absl::DataLossError("snapshot image checksum mismatch");
@@ -126,7 +97,7 @@ absl::StatusOr<StateMachine> StateMachine::Decode(std::string_view image) {
     if (static_cast<uint8_t>(body[0]) != kImageVersion) {
         return absl::DataLossError("snapshot image has an unknown version");
     }
-    Reader reader(body.substr(1));
+    ImageReader reader(body.substr(1));
     StateMachine sm;
     uint64_t index = 0;
     uint64_t term = 0;
@@ -146,6 +117,15 @@ absl::StatusOr<StateMachine> StateMachine::Decode(std::string_view image) {
         }
         sm.payloads_.push_back({Index(payload_index), std::move(data)});
     }
+    std::string sessions;
+    if (!reader.LengthPrefixed(body.size(), &sessions)) {
+        return absl::DataLossError("snapshot image sessions are truncated");
+    }
+    std::optional<SessionState> decoded = SessionState::Decode(sessions);
+    if (!decoded.has_value()) {
+        return absl::DataLossError("snapshot image sessions are malformed");
+    }
+    sm.sessions_ = *std::move(decoded);
     if (!reader.done()) {
         return absl::DataLossError("snapshot image has trailing bytes");
     }

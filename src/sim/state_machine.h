@@ -1,7 +1,8 @@
 // StateMachine: the replicated application of a simulated node. It applies committed entries
 // in index order into a hash chain over every entry (so two nodes with equal chains applied
 // equal logs) and keeps the client payloads it applied, with their indexes (so the durability
-// checker can find every acknowledged proposal in the final state).
+// checker can find every acknowledged proposal in the final state). Session entries
+// (SessionCommand) also go to its SessionState: client sessions and their execution logs.
 //
 // A snapshot image is Encode()'s bytes; Decode() verifies their checksum. The state is
 // volatile: after a crash the node rebuilds it from its snapshot and the committed log.
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +22,7 @@
 #include <absl/status/statusor.h>
 
 #include "raft/types.h"
+#include "sim/session_state.h"
 
 namespace keel::sim {
 
@@ -41,8 +44,10 @@ class StateMachine {
 public:
     StateMachine() = default;
 
-    // Applies one committed entry. Precondition: entry.index == applied_index().Next().
-    void Apply(const raft::Entry& entry);
+    // Applies one committed entry; for a session entry, returns what it did (the answer its
+    // origin node gives the client). `deduplicate` false is the teeth tests' deliberate bug
+    // (SessionState::Apply). Precondition: entry.index == applied_index().Next().
+    std::optional<SessionOutcome> Apply(const raft::Entry& entry, bool deduplicate = true);
 
     Index applied_index() const { return applied_index_; }
 
@@ -51,6 +56,8 @@ public:
     uint64_t chain() const { return chain_; }
 
     const std::vector<AppliedPayload>& payloads() const { return payloads_; }
+
+    const SessionState& sessions() const { return sessions_; }
 
     // The snapshot image: a versioned, checksummed encoding of the whole state.
     std::string Encode() const;
@@ -62,6 +69,7 @@ private:
     Term applied_term_;
     uint64_t chain_ = kChainSeed;
     std::vector<AppliedPayload> payloads_;
+    SessionState sessions_;
 };
 
 }  // namespace keel::sim

@@ -28,6 +28,8 @@ struct Flags {
     bool lying_disk = false;
     bool wal = false;
     bool unsafe_restart_corrupt_nodes_empty = false;
+    bool sessions = false;
+    bool unsafe_execute_retransmissions = false;
 };
 
 // Parses "A-B" (inclusive) or a single number.
@@ -60,6 +62,8 @@ keel::sim::SimulatorOptions OptionsFor(const Flags& flags, uint64_t seed) {
         options.storage = keel::sim::StorageKind::kWal;
     }
     options.unsafe_restart_corrupt_nodes_empty = flags.unsafe_restart_corrupt_nodes_empty;
+    options.sessions = flags.sessions || flags.unsafe_execute_retransmissions;
+    options.unsafe_execute_retransmissions = flags.unsafe_execute_retransmissions;
     return options;
 }
 
@@ -69,6 +73,8 @@ int RunSeeds(const Flags& flags, uint64_t first, uint64_t last) {
     uint64_t violations = 0;
     uint64_t committed = 0;
     uint64_t leaders = 0;
+    keel::sim::SessionClientStats clients;
+    keel::sim::SessionCheckerStats checked;
     for (uint64_t seed = first; seed <= last; ++seed) {
         const keel::sim::SimulatorOptions options = OptionsFor(flags, seed);
         const keel::sim::RunResult result = keel::sim::RunSeed(options);
@@ -85,6 +91,19 @@ int RunSeeds(const Flags& flags, uint64_t first, uint64_t last) {
         ++runs;
         committed += result.committed.value();
         leaders += result.leaders_elected;
+        const keel::sim::SessionClientStats& c = result.session_clients;
+        clients.clients += c.clients;
+        clients.sessions_opened += c.sessions_opened;
+        clients.sessions_expired += c.sessions_expired;
+        clients.requests += c.requests;
+        clients.sends += c.sends;
+        clients.retransmissions += c.retransmissions;
+        clients.answered += c.answered;
+        clients.abandoned += c.abandoned;
+        checked.executed += result.session_checker.executed;
+        checked.replayed += result.session_checker.replayed;
+        checked.rejected += result.session_checker.rejected;
+        checked.replies += result.session_checker.replies;
         std::fflush(stdout);
     }
     const double seconds =
@@ -95,6 +114,23 @@ int RunSeeds(const Flags& flags, uint64_t first, uint64_t last) {
                 static_cast<unsigned long long>(leaders),
                 static_cast<unsigned long long>(committed),
                 seconds);
+    if (flags.sessions || flags.unsafe_execute_retransmissions) {
+        std::printf("sessions: clients=%llu opened=%llu expired=%llu requests=%llu sends=%llu "
+                    "retransmissions=%llu answered=%llu abandoned=%llu executed=%llu "
+                    "duplicates_suppressed=%llu rejected=%llu replies=%llu\n",
+                    static_cast<unsigned long long>(clients.clients),
+                    static_cast<unsigned long long>(clients.sessions_opened),
+                    static_cast<unsigned long long>(clients.sessions_expired),
+                    static_cast<unsigned long long>(clients.requests),
+                    static_cast<unsigned long long>(clients.sends),
+                    static_cast<unsigned long long>(clients.retransmissions),
+                    static_cast<unsigned long long>(clients.answered),
+                    static_cast<unsigned long long>(clients.abandoned),
+                    static_cast<unsigned long long>(checked.executed),
+                    static_cast<unsigned long long>(checked.replayed),
+                    static_cast<unsigned long long>(checked.rejected),
+                    static_cast<unsigned long long>(checked.replies));
+    }
     return violations == 0 ? 0 : 1;
 }
 
@@ -123,6 +159,14 @@ int main(int argc, char** argv) {
                  flags.unsafe_restart_corrupt_nodes_empty,
                  "deliberate operator error: wipe a node whose disk is corrupt and restart it "
                  "empty (with --wal)");
+    app.add_flag("--sessions",
+                 flags.sessions,
+                 "add clients with exactly-once sessions and check that no request executes "
+                 "twice and no acknowledged one is lost");
+    app.add_flag("--unsafe-execute-retransmissions",
+                 flags.unsafe_execute_retransmissions,
+                 "deliberate bug: execute every retransmission of a session request (implies "
+                 "--sessions)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
