@@ -131,9 +131,11 @@ public:
     // it. When the origin applies the entry in the same incarnation, it answers the client
     // through the reply observer.
     raft::ProposeResult ProposeSessioned(NodeId id, SessionCommand command);
+
     void SetSessionReplyObserver(std::function<void(const SessionOutcome&)> observer) {
         session_reply_observer_ = std::move(observer);
     }
+
     // A client received `reply` (the session checker compares it with the execution).
     void ObserveSessionReply(const SessionOutcome& reply) { sessions_.ObserveReply(reply); }
 

@@ -34,8 +34,7 @@ raft::ProposeResult Cluster::ProposeSessioned(NodeId id, SessionCommand command)
     }
     // The node's wall clock: virtual time plus a fixed per-node offset of up to 50 ms, so
     // nodes disagree about the time as real ones do (apply must not care).
-    command.leader_time_ms =
-        static_cast<int64_t>(now_us() / 1000 + 1 + (id.value() * 37) % 50);
+    command.leader_time_ms = static_cast<int64_t>(now_us() / 1000 + 1 + (id.value() * 37) % 50);
     command.origin = id;
     command.origin_incarnation = n.incarnation;
     command.proposal = ++proposal_sequence_;

@@ -75,10 +75,10 @@ void SessionClients::Reply(const SessionOutcome& reply) {
     }
     const int copies = rng_.Chance(net.duplicate_per_mille, 1000) ? 2 : 1;
     for (int i = 0; i < copies; ++i) {
-        inbox_.push_back({.arrival_us = cluster_->now_us() +
-                                        rng_.Range(net.delay_min_us, net.delay_max_us),
-                          .order = ++reply_order_,
-                          .reply = reply});
+        inbox_.push_back(
+            {.arrival_us = cluster_->now_us() + rng_.Range(net.delay_min_us, net.delay_max_us),
+             .order = ++reply_order_,
+             .reply = reply});
     }
 }
 
@@ -180,8 +180,7 @@ void SessionClients::Receive(const SessionOutcome& reply) {
             c.registering = false;
             c.next_seq = 1;
             ++stats_.sessions_opened;
-            cluster_->Note(
-                absl::StrFormat("session client %d opens session %d", c.id, c.session));
+            cluster_->Note(absl::StrFormat("session client %d opens session %d", c.id, c.session));
         }
         return;
     }
@@ -192,11 +191,12 @@ void SessionClients::Receive(const SessionOutcome& reply) {
         if (reply.code == static_cast<int>(absl::StatusCode::kFailedPrecondition)) {
             // The session expired. Its unanswered requests may or may not have executed; a
             // new session must never carry them (that would break at-most-once).
-            cluster_->Note(absl::StrFormat("session client %d: session %d expired, %d requests "
-                                           "abandoned",
-                                           c.id,
-                                           c.session,
-                                           c.outstanding.size()));
+            cluster_->Note(
+                absl::StrFormat("session client %d: session %d expired, %d requests "
+                                "abandoned",
+                                c.id,
+                                c.session,
+                                c.outstanding.size()));
             ++stats_.sessions_expired;
             stats_.abandoned += c.outstanding.size();
             c.outstanding.clear();

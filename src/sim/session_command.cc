@@ -48,8 +48,7 @@ std::optional<SessionCommand> SessionCommand::Decode(std::string_view data) {
     if (!absl::SimpleAtoi(fields[0], &kind) || kind > 1 || !absl::SimpleAtoi(fields[1], &c.client)
         || !absl::SimpleAtoi(fields[2], &c.attempt) || !absl::SimpleAtoi(fields[3], &c.ttl_ms)
         || !absl::SimpleAtoi(fields[4], &c.session) || !absl::SimpleAtoi(fields[5], &c.seq)
-        || !absl::SimpleAtoi(fields[6], &c.ack)
-        || !absl::SimpleAtoi(fields[8], &c.leader_time_ms)
+        || !absl::SimpleAtoi(fields[6], &c.ack) || !absl::SimpleAtoi(fields[8], &c.leader_time_ms)
         || !absl::SimpleAtoi(fields[9], &origin)
         || !absl::SimpleAtoi(fields[10], &c.origin_incarnation)
         || !absl::SimpleAtoi(fields[11], &c.proposal)) {

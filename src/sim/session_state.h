@@ -59,9 +59,7 @@ public:
 
     const std::map<uint64_t, keel::v1::SessionRecord>& sessions() const { return sessions_; }
 
-    const std::map<std::string, std::vector<Execution>>& executions() const {
-        return executions_;
-    }
+    const std::map<std::string, std::vector<Execution>>& executions() const { return executions_; }
 
     uint64_t executed() const { return executed_; }
 

@@ -181,12 +181,12 @@ RunResult RunSeed(const SimulatorOptions& options) {
     RunResult result;
     result.swarm = ChooseSwarmOptions(options.seed, options.node_count);
     Cluster cluster(
-        ClusterOptions{.swarm = result.swarm,
-                       .testing = options.testing,
-                       .trace_lines = options.trace_lines,
-                       .unsafe_restart_corrupt_nodes_empty =
-                           options.unsafe_restart_corrupt_nodes_empty,
-                       .unsafe_execute_retransmissions = options.unsafe_execute_retransmissions},
+        ClusterOptions{
+            .swarm = result.swarm,
+            .testing = options.testing,
+            .trace_lines = options.trace_lines,
+            .unsafe_restart_corrupt_nodes_empty = options.unsafe_restart_corrupt_nodes_empty,
+            .unsafe_execute_retransmissions = options.unsafe_execute_retransmissions},
         MakeStorageFactory(options));
     base::Rng rng(options.seed);
     Workload workload(result.swarm, &cluster, rng.Fork());

@@ -64,7 +64,7 @@ struct RunResult {
     size_t reads_confirmed = 0;
     ClusterStats stats;
     uint64_t partitions = 0;
-    uint64_t liveness_ticks = 0;  // ticks the liveness phase needed
+    uint64_t liveness_ticks = 0;         // ticks the liveness phase needed
     SessionClientStats session_clients;  // with sessions only
     SessionCheckerStats session_checker;
 

@@ -18,6 +18,8 @@ constexpr uint64_t kWalSeeds = 100;
 constexpr uint64_t kTeethSeeds = 60;
 // Few seeds both corrupt a disk and restart that node later (about 1 in 20 does).
 constexpr uint64_t kCorruptionTeethSeeds = 200;
+// The seeds run with exactly-once session clients (about 1.5 s in a normal build).
+constexpr uint64_t kSessionSeeds = 100;
 
 SimulatorOptions Options(uint64_t seed) {
     SimulatorOptions options;
@@ -91,6 +93,31 @@ TEST(SimSeeds, WalStorageRangeHasNoViolations) {
     EXPECT_EQ(quarantined, corruptions) << "every corrupted node must refuse to start";
 }
 
+TEST(SimSeeds, SessionClientsGetExactlyOnce) {
+    // Clients with sessions under loss, duplication, reordering, partitions, crashes and
+    // restarts, leader churn, membership changes and snapshots: no request executes twice,
+    // every acknowledged one is in the final state once, replays equal first executions.
+    SessionClientStats clients;
+    SessionCheckerStats checked;
+    for (uint64_t seed = 0; seed < kSessionSeeds; ++seed) {
+        SimulatorOptions options = Options(seed);
+        options.sessions = true;
+        const RunResult result = RunSeed(options);
+        ASSERT_TRUE(result.ok()) << ViolationReport(options, result);
+        clients.retransmissions += result.session_clients.retransmissions;
+        clients.answered += result.session_clients.answered;
+        clients.sessions_expired += result.session_clients.sessions_expired;
+        checked.replayed += result.session_checker.replayed;
+        checked.acknowledged += result.session_checker.acknowledged;
+    }
+    // The faults must have produced what the checker is about, or it proved nothing.
+    EXPECT_GT(clients.retransmissions, kSessionSeeds * 10);
+    EXPECT_GT(checked.replayed, kSessionSeeds);
+    EXPECT_GT(clients.sessions_expired, 0u);
+    EXPECT_GT(checked.acknowledged, kSessionSeeds * 10);
+    EXPECT_EQ(checked.acknowledged, clients.answered);
+}
+
 TEST(SimSeeds, ReplayCommandNamesEverythingThatChangesTheRun) {
     SimulatorOptions options = Options(42);
     options.node_count = 5;
@@ -100,6 +127,11 @@ TEST(SimSeeds, ReplayCommandNamesEverythingThatChangesTheRun) {
     EXPECT_EQ(ReplayCommand(options),
               "keel-sim --seed 42 --nodes 5 --steps 100 --unsafe-skip-log-up-to-date-check "
               "--lying-disk");
+    SimulatorOptions sessions = Options(3);
+    sessions.sessions = true;
+    sessions.unsafe_execute_retransmissions = true;
+    EXPECT_EQ(ReplayCommand(sessions),
+              "keel-sim --seed 3 --sessions --unsafe-execute-retransmissions");
 }
 
 TEST(SimTeeth, SkippingTheUpToDateCheckIsCaught) {
@@ -120,6 +152,28 @@ TEST(SimTeeth, RestartingACorruptNodeEmptyIsCaught) {
     const std::string report = FirstViolation(options, 0, kCorruptionTeethSeeds);
     EXPECT_NE(report, "") << "no seed in [0, " << kCorruptionTeethSeeds << ") caught it";
     EXPECT_NE(report.find("--unsafe-restart-corrupt-nodes-empty"), std::string::npos) << report;
+}
+
+TEST(SimTeeth, ExecutingRetransmissionsIsCaughtOnManySeeds) {
+    // Without deduplication a retransmitted request executes again: the session checker must
+    // say so, and on many seeds (154 of seeds 0-199 at the time of writing).
+    SimulatorOptions options;
+    options.sessions = true;
+    options.unsafe_execute_retransmissions = true;
+    uint64_t caught = 0;
+    std::string report;
+    for (uint64_t seed = 0; seed < kTeethSeeds; ++seed) {
+        options.seed = seed;
+        const RunResult result = RunSeed(options);
+        if (!result.ok()) {
+            ++caught;
+            report = ViolationReport(options, result);
+            EXPECT_EQ(result.violation->checker.rfind("session-", 0), 0u) << report;
+        }
+    }
+    EXPECT_GE(caught, kTeethSeeds / 2) << "only " << caught << " of " << kTeethSeeds;
+    EXPECT_NE(report.find("replay: keel-sim --seed"), std::string::npos) << report;
+    EXPECT_NE(report.find("--unsafe-execute-retransmissions"), std::string::npos) << report;
 }
 
 TEST(SimTeeth, LyingDiskIsCaught) {

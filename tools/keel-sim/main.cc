@@ -115,21 +115,22 @@ int RunSeeds(const Flags& flags, uint64_t first, uint64_t last) {
                 static_cast<unsigned long long>(committed),
                 seconds);
     if (flags.sessions || flags.unsafe_execute_retransmissions) {
-        std::printf("sessions: clients=%llu opened=%llu expired=%llu requests=%llu sends=%llu "
-                    "retransmissions=%llu answered=%llu abandoned=%llu executed=%llu "
-                    "duplicates_suppressed=%llu rejected=%llu replies=%llu\n",
-                    static_cast<unsigned long long>(clients.clients),
-                    static_cast<unsigned long long>(clients.sessions_opened),
-                    static_cast<unsigned long long>(clients.sessions_expired),
-                    static_cast<unsigned long long>(clients.requests),
-                    static_cast<unsigned long long>(clients.sends),
-                    static_cast<unsigned long long>(clients.retransmissions),
-                    static_cast<unsigned long long>(clients.answered),
-                    static_cast<unsigned long long>(clients.abandoned),
-                    static_cast<unsigned long long>(checked.executed),
-                    static_cast<unsigned long long>(checked.replayed),
-                    static_cast<unsigned long long>(checked.rejected),
-                    static_cast<unsigned long long>(checked.replies));
+        std::printf(
+            "sessions: clients=%llu opened=%llu expired=%llu requests=%llu sends=%llu "
+            "retransmissions=%llu answered=%llu abandoned=%llu executed=%llu "
+            "duplicates_suppressed=%llu rejected=%llu replies=%llu\n",
+            static_cast<unsigned long long>(clients.clients),
+            static_cast<unsigned long long>(clients.sessions_opened),
+            static_cast<unsigned long long>(clients.sessions_expired),
+            static_cast<unsigned long long>(clients.requests),
+            static_cast<unsigned long long>(clients.sends),
+            static_cast<unsigned long long>(clients.retransmissions),
+            static_cast<unsigned long long>(clients.answered),
+            static_cast<unsigned long long>(clients.abandoned),
+            static_cast<unsigned long long>(checked.executed),
+            static_cast<unsigned long long>(checked.replayed),
+            static_cast<unsigned long long>(checked.rejected),
+            static_cast<unsigned long long>(checked.replies));
     }
     return violations == 0 ? 0 : 1;
 }

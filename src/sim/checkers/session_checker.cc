@@ -59,8 +59,9 @@ void SessionChecker::ObserveApply(NodeId node, const SessionOutcome& outcome) {
 
 void SessionChecker::ObserveReply(const SessionOutcome& reply) {
     ++stats_.replies;
-    const bool answered = reply.code == 0 && (reply.kind == SessionOutcome::Kind::kExecuted
-                                              || reply.kind == SessionOutcome::Kind::kReplayed);
+    const bool answered = reply.code == 0
+                          && (reply.kind == SessionOutcome::Kind::kExecuted
+                              || reply.kind == SessionOutcome::Kind::kReplayed);
     if (!answered) {
         return;
     }
