@@ -14,7 +14,7 @@ namespace {
 constexpr uint64_t kClientsMin = 2;
 constexpr uint64_t kClientsMax = 4;
 constexpr uint64_t kKeys = 4;
-constexpr uint64_t kTimerMaxUs = 5'000;
+constexpr uint64_t kTimerMaxUs = 20'000;
 // Half of the clients have the shortest TTL keeld allows (1 s) and sometimes pause longer
 // than it, so sessions expire under them; the rest keep the default.
 constexpr int64_t kShortTtlMs = 1'000;
@@ -107,7 +107,7 @@ void SessionClients::Act(Client& c) {
             Send(c, seq, request);
         }
     }
-    if (c.outstanding.size() < c.window && rng_.Chance(1, 4)) {
+    if (c.outstanding.size() < c.window && rng_.Chance(1, 2)) {
         const uint64_t seq = c.next_seq++;
         Request& request = c.outstanding[seq];
         request.key = absl::StrFormat("k%d", rng_.Uniform(kKeys));
