@@ -96,13 +96,15 @@ void SessionClients::Act(Client& c) {
     if (c.session == 0) {
         if (!c.registering) {
             StartRegistration(c);
-        } else if (now - c.register_sent_us >= c.timeout_us) {
+        } else if (c.register_refused || now - c.register_sent_us >= c.timeout_us) {
             SendRegistration(c);
         }
         return;
     }
     for (auto& [seq, request] : c.outstanding) {
-        if (now - request.last_sent_us >= c.timeout_us) {
+        const bool connection_broken =
+            !request.sent_to.is_none() && !cluster_->IsUp(request.sent_to);
+        if (request.refused || connection_broken || now - request.last_sent_us >= c.timeout_us) {
             ++stats_.retransmissions;
             Send(c, seq, request);
         }
@@ -125,32 +127,58 @@ void SessionClients::StartRegistration(Client& c) {
 void SessionClients::SendRegistration(Client& c) {
     c.register_sent_us = cluster_->now_us();
     ++stats_.registrations_sent;
-    Transmit(SessionCommand{.kind = SessionCommand::Kind::kRegister,
-                            .client = c.id,
-                            .attempt = c.next_attempt++,
-                            .ttl_ms = c.ttl_ms});
+    const Sent sent = Transmit(SessionCommand{.kind = SessionCommand::Kind::kRegister,
+                                              .client = c.id,
+                                              .attempt = c.next_attempt++,
+                                              .ttl_ms = c.ttl_ms});
+    c.register_refused = sent.refused;
 }
 
 void SessionClients::Send(Client& c, uint64_t seq, Request& request) {
     request.last_sent_us = cluster_->now_us();
     ++stats_.sends;
-    Transmit(SessionCommand{.kind = SessionCommand::Kind::kRequest,
-                            .client = c.id,
-                            .session = c.session,
-                            .seq = seq,
-                            .ack = Ack(c),
-                            .key = request.key});
+    const Sent sent = Transmit(SessionCommand{.kind = SessionCommand::Kind::kRequest,
+                                              .client = c.id,
+                                              .session = c.session,
+                                              .seq = seq,
+                                              .ack = Ack(c),
+                                              .key = request.key});
+    request.sent_to = sent.taken_by;
+    request.refused = sent.refused;
 }
 
-void SessionClients::Transmit(const SessionCommand& command) {
+SessionClients::Sent SessionClients::Transmit(const SessionCommand& command) {
     const NetworkOptions& net = swarm_.network;
     if (rng_.Chance(net.drop_per_mille, 1000)) {
-        return;
+        return {};  // lost: the client learns nothing until its timeout
     }
-    const int copies = rng_.Chance(net.duplicate_per_mille, 1000) ? 2 : 1;
-    for (int i = 0; i < copies; ++i) {
-        (void)cluster_->ProposeSessioned(Target(), command);
+    const NodeId target = Target();
+    Sent sent = ProposeTo(target, command);
+    if (rng_.Chance(net.duplicate_per_mille, 1000)) {
+        const Sent copy = ProposeTo(target, command);
+        if (sent.taken_by.is_none()) {
+            sent = copy;
+        }
     }
+    return sent;
+}
+
+SessionClients::Sent SessionClients::ProposeTo(NodeId node, const SessionCommand& command) {
+    if (!cluster_->IsUp(node)) {
+        return {};  // no connection; the client times out
+    }
+    raft::ProposeResult result = cluster_->ProposeSessioned(node, command);
+    if (result.ok()) {
+        return {.taken_by = node};
+    }
+    if (result.error == raft::ProposeError::kNotLeader && !result.leader_hint.is_none()
+        && result.leader_hint != node && cluster_->IsUp(result.leader_hint)) {
+        result = cluster_->ProposeSessioned(result.leader_hint, command);
+        if (result.ok()) {
+            return {.taken_by = result.leader_hint};
+        }
+    }
+    return {.refused = true};
 }
 
 // Mostly the leader as far as the client knows; one time in four any node (a stale leader

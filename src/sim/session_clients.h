@@ -4,7 +4,9 @@
 // Each client registers a session (a log entry; its index is the session id), then issues
 // requests with seq 1, 2, 3... (a few in flight at once), each appending to one of a few
 // shared keys. A request unanswered after the client's timeout is retransmitted with the same
-// seq, to the leader or to any node, carrying ack = the lowest seq not yet answered. Requests
+// seq, to the leader or to any node, carrying ack = the lowest seq not yet answered; at once
+// (at the client's next timer) when the node refused it (not the leader and no hint to
+// follow) or crashed, as a broken connection or an error reply tells a real client. Requests
 // and replies travel over the seed's lossy network: lost, duplicated (the request is then
 // proposed twice) and delayed. A client that learns its session expired (it paused longer
 // than its TTL) abandons its unanswered requests (their outcome is unknown: they may have
@@ -61,6 +63,14 @@ private:
     struct Request {
         std::string key;
         uint64_t last_sent_us = 0;
+        NodeId sent_to;        // the node that took the last send, if it took it
+        bool refused = false;  // the last send was refused: retransmit at once
+    };
+
+    // What the client learns from one transmission.
+    struct Sent {
+        NodeId taken_by;       // the node that accepted the proposal (none if lost or refused)
+        bool refused = false;  // every node it reached refused it (not leader, flow control)
     };
 
     struct Client {
@@ -73,6 +83,7 @@ private:
         uint64_t next_attempt = 1;
         uint64_t register_sent_us = 0;
         bool registering = false;
+        bool register_refused = false;
         uint64_t next_seq = 1;
         std::map<uint64_t, Request> outstanding;
         uint64_t paused_until_us = 0;
@@ -90,7 +101,9 @@ private:
     void SendRegistration(Client& c);
     void Send(Client& c, uint64_t seq, Request& request);
     // Proposes over the lossy client link: maybe lost, maybe twice.
-    void Transmit(const SessionCommand& command);
+    Sent Transmit(const SessionCommand& command);
+    // One copy to `node`, following a refusing node's leader hint once.
+    Sent ProposeTo(NodeId node, const SessionCommand& command);
     NodeId Target();
     uint64_t Ack(const Client& c) const;
 
