@@ -11,7 +11,7 @@
 #include "server/errors.h"
 #include "server/limits.h"
 #include "storage/file_system.h"
-#include "storage/slow_sync_file_system.h"
+#include "storage/disk_fault_file_system.h"
 
 namespace keel::server {
 namespace {
@@ -119,7 +119,7 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Open(RaftNodeOptions options
         fs = std::make_shared<storage::PosixFileSystem>();
     }
     if (!options.debug_fsync_delay_file.empty()) {
-        fs = std::make_shared<storage::SlowSyncFileSystem>(fs, options.debug_fsync_delay_file);
+        fs = std::make_shared<storage::DiskFaultFileSystem>(fs, options.debug_fsync_delay_file);
     }
     KEEL_RETURN_IF_ERROR(fs->CreateDir(options.data_dir));
     KEEL_RETURN_IF_ERROR(CheckMemberFile(*fs, options, self->name));

@@ -79,7 +79,8 @@ struct RaftNodeOptions {
     std::shared_ptr<storage::FileSystem> file_system;
     storage::WalOptions wal;
     // Testing only (keeld --debug-fsync-delay-file): a control file whose number delays every
-    // WAL fsync by that many milliseconds (storage/slow_sync_file_system.h). Empty: none.
+    // WAL fsync by that many milliseconds, and whose word `eio` fails it
+    // (storage/disk_fault_file_system.h). Empty: none.
     std::string debug_fsync_delay_file;
     // The storage quota (etcd's --quota-backend-bytes): a write that would grow the store past
     // it raises the NOSPACE alarm (alarm_set.h).

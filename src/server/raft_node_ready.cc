@@ -1,4 +1,6 @@
 // RaftNode's Ready handling: raw_node.h's four steps, on the loop thread.
+#include <cstdlib>
+
 #include <absl/strings/str_format.h>
 #include <spdlog/spdlog.h>
 
@@ -11,9 +13,19 @@ namespace keel::server {
 namespace {
 
 // A failed WAL write or fsync is not retried (the kernel may have dropped the pages): the
-// process crashes and recovers by reopening (STYLE.md, Errors; storage/wal.h).
+// process crashes and recovers by reopening (STYLE.md, Errors; storage/wal.h). This is an I/O
+// failure, not a broken invariant: it is logged and the process exits with status 2, without
+// running destructors under the other threads' feet.
 void CrashIfFailed(const absl::Status& status, const char* what) {
-    KEEL_ASSERT_MSG(status.ok(), "cannot %s: %s", what, status.ToString());
+    if (status.ok()) {
+        return;
+    }
+    spdlog::critical("cannot {}: {}; stopping (after a failed WAL write or fsync the disk's "
+                     "contents are unknown; a restart recovers from what is durable)",
+                     what,
+                     status.ToString());
+    spdlog::default_logger()->flush();
+    std::_Exit(2);
 }
 
 }  // namespace

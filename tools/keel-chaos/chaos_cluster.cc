@@ -82,7 +82,7 @@ std::vector<std::string> ChaosCluster::KeeldArgs(int i) const {
             "--listen-peer-urls=" + Url(m.peer_port),
             "--initial-cluster=" + initial_cluster_,
             "--debug-peer-dial=" + dial,
-            "--debug-fsync-delay-file=" + FsyncDelayFile(i),
+            "--debug-fsync-delay-file=" + DiskFaultFile(i),
             "--tick-ms=" + std::to_string(options_.tick_ms),
             "--election-ticks=" + std::to_string(options_.election_ticks)};
 }
@@ -155,12 +155,16 @@ void ChaosCluster::Isolate(int i, bool isolated) {
     }
 }
 
-std::string ChaosCluster::FsyncDelayFile(int i) const {
-    return dir_.path() + "/" + members_.at(i).name + ".fsync-delay-ms";
+std::string ChaosCluster::DiskFaultFile(int i) const {
+    return dir_.path() + "/" + members_.at(i).name + ".disk-fault";
 }
 
 void ChaosCluster::SetFsyncDelay(int i, int delay_ms) {
-    std::ofstream(FsyncDelayFile(i), std::ios::trunc) << delay_ms << "\n";
+    std::ofstream(DiskFaultFile(i), std::ios::trunc) << delay_ms << "\n";
+}
+
+void ChaosCluster::FailDisk(int i) {
+    std::ofstream(DiskFaultFile(i), std::ios::trunc) << "eio\n";
 }
 
 void ChaosCluster::HealAll() {

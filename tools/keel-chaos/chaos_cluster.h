@@ -1,7 +1,8 @@
 // ChaosCluster: a 3-member cluster of real keeld (or etcd) processes on loopback for the chaos
 // harness, with a FaultProxy on every directed peer link (keeld only: member i dials member j
 // through link(i, j), set with keeld's --debug-peer-dial), and the process-level faults:
-// SIGKILL and restart, SIGSTOP and SIGCONT.
+// SIGKILL and restart, SIGSTOP and SIGCONT; and the disk faults of keeld's
+// --debug-fsync-delay-file (slow and failing fsyncs).
 //
 // Every process is owned by a keel::testing::Process and stopped by PID.
 // Threading: not thread-safe; the nemesis thread drives it. Clients only read addresses,
@@ -60,6 +61,9 @@ public:
     void Isolate(int i, bool isolated);
     // Every WAL fsync of member i first sleeps `delay_ms` (0: none), from its next fsync on.
     void SetFsyncDelay(int i, int delay_ms);
+    // Every WAL fsync of member i fails with EIO from its next fsync on (keeld then stops:
+    // a failed fsync is fatal); SetFsyncDelay(i, 0) heals the disk.
+    void FailDisk(int i);
     // Clears every proxy and disk fault and resumes paused members; starts members that are
     // down.
     void HealAll();
@@ -86,7 +90,7 @@ private:
 
     std::vector<std::string> KeeldArgs(int i) const;
     std::vector<std::string> EtcdArgs(int i) const;
-    std::string FsyncDelayFile(int i) const;
+    std::string DiskFaultFile(int i) const;
 
     ChaosClusterOptions options_;
     testing::TempDir dir_;

@@ -26,12 +26,13 @@ constexpr const char* kNames[] = {"none",
                                   "partition-bridge",
                                   "delay",
                                   "drop",
-                                  "slow-disk"};
+                                  "slow-disk",
+                                  "failing-disk"};
 static_assert(std::size(kNames) == static_cast<size_t>(Fault::kCount));
 
 // Faults that need keeld's proxies or its --debug-fsync-delay-file.
 bool KeeldOnly(Fault f) {
-    return f >= Fault::kPartitionLeader && f <= Fault::kSlowDisk;
+    return f >= Fault::kPartitionLeader && f <= Fault::kFailingDisk;
 }
 
 }  // namespace
@@ -102,7 +103,8 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
     const int n = cluster_.size();
     const bool wants_leader = fault == Fault::kKillLeader || fault == Fault::kPauseLeader
                               || fault == Fault::kPartitionLeader
-                              || fault == Fault::kPartitionOneWay || fault == Fault::kSlowDisk;
+                              || fault == Fault::kPartitionOneWay || fault == Fault::kSlowDisk
+                              || fault == Fault::kFailingDisk;
     victim = static_cast<int>(target_draw % static_cast<uint64_t>(n));
     std::string who = "m" + std::to_string(victim + 1);
     if (wants_leader) {
@@ -168,6 +170,9 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
             cluster_.SetFsyncDelay(victim, delay_ms);
             return who + " " + std::to_string(delay_ms) + " ms per fsync";
         }
+        case Fault::kFailingDisk:
+            cluster_.FailDisk(victim);
+            return who + " fsync fails with EIO";
         case Fault::kNone:
         case Fault::kCount:
             break;

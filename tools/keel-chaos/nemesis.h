@@ -32,6 +32,7 @@ enum class Fault : uint8_t {
     kDelay,            // every link delays each chunk 20-150 ms
     kDrop,             // every link cuts its connection on 0.5-3% of chunks
     kSlowDisk,         // every WAL fsync of the leader first sleeps 50-500 ms
+    kFailingDisk,      // every WAL fsync of the leader fails with EIO: it stops itself
     kCount,
 };
 

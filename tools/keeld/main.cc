@@ -77,8 +77,9 @@ void AddFlags(CLI::App& app, Flags& flags) {
                    "instead of their --initial-cluster URLs (the chaos harness's fault proxies)");
     app.add_option("--debug-fsync-delay-file",
                    flags.debug_fsync_delay_file,
-                   "testing only: every WAL fsync first sleeps the milliseconds this file holds "
-                   "(a slow disk the chaos harness switches at run time)");
+                   "testing only: every WAL fsync first sleeps the milliseconds this file holds, "
+                   "or fails with EIO if it holds `eio` (disk faults the chaos harness switches "
+                   "at run time)");
     app.add_option("--quota-backend-bytes",
                    flags.quota_backend_bytes,
                    "raise the NOSPACE alarm when the store exceeds this (0: 2 GiB, etcd's default)")

@@ -1,8 +1,12 @@
-// SlowSyncFileSystem: a FileSystem wrapper for fault injection on real processes (keeld's
-// --debug-fsync-delay-file, driven by the chaos harness): before every File::Sync and SyncDir
-// it reads a delay in milliseconds from a control file and sleeps that long, then calls the
-// wrapped file system. No control file, or a file that does not hold a number, means no
-// delay, so the harness can make a disk slow and fast again while the process runs.
+// DiskFaultFileSystem: a FileSystem wrapper for disk faults on real processes (keeld's
+// --debug-fsync-delay-file, driven by the chaos harness). Before every File::Sync and SyncDir
+// it reads a control file:
+//   - a number: sleep that many milliseconds, then sync (a slow disk);
+//   - the word `eio`: fail the sync with EIO without calling the wrapped file system (a disk
+//     that fails writes back);
+//   - anything else, or no file: sync normally.
+// The harness rewrites the file while the process runs to make the disk slow, failing or
+// healthy again. The control file is read per sync, so a fault starts at the next sync.
 //
 // Everything else is forwarded unchanged; the durability contract is the wrapped one's.
 // Threading: as thread-safe as the wrapped FileSystem.
@@ -15,10 +19,10 @@
 
 namespace keel::storage {
 
-class SlowSyncFileSystem final : public FileSystem {
+class DiskFaultFileSystem final : public FileSystem {
 public:
-    SlowSyncFileSystem(std::shared_ptr<FileSystem> base, std::string delay_file)
-        : base_(std::move(base)), delay_file_(std::move(delay_file)) {}
+    DiskFaultFileSystem(std::shared_ptr<FileSystem> base, std::string control_file)
+        : base_(std::move(base)), control_file_(std::move(control_file)) {}
 
     absl::StatusOr<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override;
 
@@ -42,12 +46,13 @@ public:
 
     bool Exists(const std::string& path) override { return base_->Exists(path); }
 
-    // Sleeps for the delay the control file names now (0 if none).
-    void Delay() const;
+    // Applies the fault the control file names now to a sync of `path`: sleeps for a delay
+    // and returns OK, or returns the injected EIO.
+    absl::Status BeforeSync(const std::string& path) const;
 
 private:
     std::shared_ptr<FileSystem> base_;
-    std::string delay_file_;
+    std::string control_file_;
 };
 
 }  // namespace keel::storage
