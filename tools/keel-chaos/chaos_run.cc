@@ -114,8 +114,10 @@ std::vector<std::string> AddressesOf(const ChaosCluster& cluster) {
 
 RunSummary RunChaos(const RunOptions& options) {
     const auto epoch = std::chrono::steady_clock::now();
-    ChaosCluster cluster(ChaosClusterOptions{
-        .flavor = options.flavor, .keeld_path = options.keeld_path, .seed = options.seed});
+    ChaosCluster cluster(ChaosClusterOptions{.flavor = options.flavor,
+                                             .size = options.members,
+                                             .keeld_path = options.keeld_path,
+                                             .seed = options.seed});
     std::vector<std::string> failures;
     if (!cluster.WaitForLeader(kStartupLeaderWait).has_value()) {
         std::printf("seed %llu: no leader at startup\n%s\n",

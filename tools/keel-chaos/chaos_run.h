@@ -19,6 +19,7 @@ struct RunOptions {
     std::vector<Fault> faults;
     Flavor flavor = Flavor::kKeeld;
     std::string keeld_path;
+    int members = 3;  // 3 or 5
     int clients = 4;
     int keys = 3;
     bool serializable_reads = false;  // the negative control (workload.h)

@@ -5,6 +5,7 @@
 //   keel-chaos --seeds 1,2,3 --seconds 25            the CI run
 //   keel-chaos --soak 60                             runs seeds 1, 2, ... for 60 minutes
 //   keel-chaos --faults kill-leader,partition-leader --seed 3
+//   keel-chaos --members 5 --seed 4                  a five-member cluster
 //   keel-chaos --failover-trials 30 [--flavor etcd]  the failover figure
 //
 // Exit status: 0 when every run passed, 1 otherwise.
@@ -35,6 +36,7 @@ struct Flags {
     std::string faults = "all";
     std::string flavor = "keeld";
     std::string keeld_path = KEELD_PATH;
+    int members = 3;
     int clients = 4;
     int keys = 3;
     std::string history_dir = ".";
@@ -51,6 +53,8 @@ std::string ReplayCommand(const Flags& flags, uint64_t seed, const std::string& 
                         faults,
                         " --flavor ",
                         flags.flavor,
+                        " --members ",
+                        flags.members,
                         " --clients ",
                         flags.clients,
                         " --keys ",
@@ -116,6 +120,8 @@ int Run(int argc, char** argv) {
     app.add_option("--flavor", flags.flavor, "keeld or etcd (etcd: process faults only)")
         ->check(CLI::IsMember({"keeld", "etcd"}));
     app.add_option("--keeld", flags.keeld_path, "the keeld binary");
+    app.add_option("--members", flags.members, "cluster size")
+        ->check(CLI::IsMember({3, 5}));
     app.add_option("--clients", flags.clients, "concurrent clients")->check(CLI::Range(1, 64));
     app.add_option("--keys", flags.keys, "keys the clients share")->check(CLI::Range(1, 100));
     app.add_option("--history-dir", flags.history_dir, "where a failed run saves its history");
@@ -174,6 +180,7 @@ int Run(int argc, char** argv) {
                                 .faults = faults,
                                 .flavor = flavor,
                                 .keeld_path = flags.keeld_path,
+                                .members = flags.members,
                                 .clients = flags.clients,
                                 .keys = flags.keys,
                                 .serializable_reads = flags.serializable_reads,

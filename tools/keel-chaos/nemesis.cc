@@ -24,6 +24,7 @@ constexpr const char* kNames[] = {"none",
                                   "partition-random",
                                   "partition-one-way",
                                   "partition-bridge",
+                                  "partition-minority",
                                   "delay",
                                   "drop",
                                   "slow-disk",
@@ -104,7 +105,8 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
     const bool wants_leader = fault == Fault::kKillLeader || fault == Fault::kPauseLeader
                               || fault == Fault::kPartitionLeader
                               || fault == Fault::kPartitionOneWay || fault == Fault::kSlowDisk
-                              || fault == Fault::kFailingDisk;
+                              || fault == Fault::kFailingDisk
+                              || fault == Fault::kPartitionMinority;
     victim = static_cast<int>(target_draw % static_cast<uint64_t>(n));
     std::string who = "m" + std::to_string(victim + 1);
     if (wants_leader) {
@@ -142,6 +144,28 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
             cluster_.Link(a, b).SetPartitioned(true);
             cluster_.Link(b, a).SetPartitioned(true);
             return "m" + std::to_string(a + 1) + " x m" + std::to_string(b + 1) + ", bridge " + who;
+        }
+        case Fault::kPartitionMinority: {
+            // The largest minority: the victim plus (n-1)/2 - 1 others picked by param_draw.
+            std::vector<bool> minority(static_cast<size_t>(n), false);
+            minority[static_cast<size_t>(victim)] = true;
+            std::string names = "m" + std::to_string(victim + 1);
+            auto next = static_cast<size_t>(param_draw % static_cast<uint64_t>(n));
+            for (int picked = 1; picked < (n - 1) / 2; ++picked) {
+                while (minority[next]) {
+                    next = (next + 1) % static_cast<size_t>(n);
+                }
+                minority[next] = true;
+                names += ",m" + std::to_string(next + 1);
+            }
+            for (int i = 0; i < n; ++i) {
+                for (int j = 0; j < n; ++j) {
+                    if (minority[static_cast<size_t>(i)] != minority[static_cast<size_t>(j)]) {
+                        cluster_.Link(i, j).SetPartitioned(true);
+                    }
+                }
+            }
+            return who + ": {" + names + "} cut off from the majority";
         }
         case Fault::kDelay: {
             const auto delay = std::chrono::milliseconds(20 + param_draw % 131);

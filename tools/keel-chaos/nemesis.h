@@ -29,6 +29,7 @@ enum class Fault : uint8_t {
     kPartitionRandom,  // a random member loses every link, both ways
     kPartitionOneWay,  // the leader's outbound links are cut; it still hears the others
     kPartitionBridge,  // two members cannot talk; the third talks to both
+    kPartitionMinority,  // the leader and (n-1)/2 - 1 random others are cut off from the rest
     kDelay,            // every link delays each chunk 20-150 ms
     kDrop,             // every link cuts its connection on 0.5-3% of chunks
     kSlowDisk,         // every WAL fsync of the leader first sleeps 50-500 ms
