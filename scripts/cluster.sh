@@ -2,8 +2,8 @@
 # The README's "start a local three-node cluster" command.
 #
 #   scripts/cluster.sh         builds keeld and keelctl if needed (cmake + ninja into
-#                              build/), starts three members on 127.0.0.1 with their data under data/, and prints the
-#                              endpoints and an etcdctl example
+#                              build/), starts three members on 127.0.0.1 with their data
+#                              under data/, and prints the endpoints and an etcdctl example
 #   scripts/cluster.sh stop    stops them (SIGTERM by the PIDs in data/*.pid, then SIGKILL
 #                              whatever has not exited after 10 s)
 #
