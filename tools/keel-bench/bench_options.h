@@ -56,6 +56,9 @@ struct BenchOptions {
     int watchers = 100;       // kWatch only
     std::string key_prefix;   // kWatch uses "w/" when empty
     std::chrono::milliseconds request_timeout{10000};
+    // Each client registers a keel session and tags its writes with keel-session-id / keel-seq /
+    // keel-ack (docs/sessions.md), to measure what exactly-once costs. keeld only.
+    bool session = false;
 };
 
 const char* WorkloadName(Workload workload);

@@ -77,6 +77,9 @@ void AddFlags(CLI::App& app, BenchOptions& o, Flags& f) {
     app.add_option("--timeout-ms", f.timeout_ms, "per-request deadline")
         ->check(CLI::Range(1, 600000));
     app.add_flag("--json", f.json, "print one JSON object instead of text");
+    app.add_flag("--session",
+                 o.session,
+                 "each client writes in its own keel session (exactly-once; keeld only)");
 }
 
 int Run(int argc, char** argv) {

@@ -45,6 +45,9 @@ std::string Shape(const BenchOptions& o) {
             &shape,
             o.consistency == Consistency::kSerializable ? ", serializable" : ", linearizable");
     }
+    if (o.session) {
+        absl::StrAppend(&shape, ", writes in keel sessions");
+    }
     if (o.rate > 0) {
         absl::StrAppendFormat(&shape, ", open loop at %.0f/s", o.rate);
     } else {
@@ -66,7 +69,8 @@ nlohmann::json OptionsJson(const BenchOptions& o) {
             {"key_order", o.key_order == KeyOrder::kRandom ? "random" : "sequential"},
             {"consistency",
              o.consistency == Consistency::kSerializable ? "serializable" : "linearizable"},
-            {"rate", o.rate}};
+            {"rate", o.rate},
+            {"session", o.session}};
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "base/assert.h"
 #include "keel-bench/key_source.h"
+#include "keel-bench/sessions.h"
 
 namespace keel::bench {
 namespace {
@@ -39,6 +40,9 @@ struct Call {
     OpKind kind = OpKind::kPut;
     uint64_t key_index = 0;
     Clock::time_point due;
+    // The client's keel session (0: none) and the seq of its latest write.
+    uint64_t session_id = 0;
+    uint64_t seq = 0;
 
     pb::PutRequest put;
     pb::PutResponse put_response;
@@ -95,9 +99,10 @@ public:
         }
     }
 
-    void AddClient(pb::KV::Stub* kv) {
+    void AddClient(pb::KV::Stub* kv, uint64_t session_id) {
         calls_.push_back(std::make_unique<Call>());
         calls_.back()->kv = kv;
+        calls_.back()->session_id = session_id;
         calls_.back()->range.set_serializable(options_.consistency == Consistency::kSerializable);
     }
 
@@ -223,6 +228,13 @@ private:
         call.key_index = keys_.NextIndex();
         call.context = std::make_unique<grpc::ClientContext>();
         call.context->set_deadline(std::chrono::system_clock::now() + options_.request_timeout);
+        if (call.session_id != 0 && call.kind != OpKind::kRange) {
+            // One request in flight per client: every earlier answer has arrived.
+            ++call.seq;
+            call.context->AddMetadata("keel-session-id", std::to_string(call.session_id));
+            call.context->AddMetadata("keel-seq", std::to_string(call.seq));
+            call.context->AddMetadata("keel-ack", std::to_string(call.seq));
+        }
         std::string key = keys_.Key(call.key_index);
         switch (call.kind) {
             case OpKind::kPut:
@@ -351,9 +363,19 @@ absl::StatusOr<RunResult> RunRequests(const BenchOptions& options,
         workers.push_back(
             std::make_unique<Worker>(options, *std::move(keys), stamp, budget, t, threads, seed));
     }
+    std::vector<uint64_t> sessions(static_cast<size_t>(options.clients), 0);
+    if (options.session) {
+        absl::StatusOr<std::vector<uint64_t>> registered =
+            RegisterSessions(connections, options.clients);
+        if (!registered.ok()) {
+            return registered.status();
+        }
+        sessions = *std::move(registered);
+    }
     for (int c = 0; c < options.clients; ++c) {
         const Connection& connection = connections[static_cast<size_t>(c) % connections.size()];
-        workers[static_cast<size_t>(c % threads)]->AddClient(connection.kv.get());
+        workers[static_cast<size_t>(c % threads)]->AddClient(connection.kv.get(),
+                                                             sessions[static_cast<size_t>(c)]);
     }
     budget.start = Clock::now();
     budget.end =
