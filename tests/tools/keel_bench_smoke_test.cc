@@ -76,6 +76,11 @@ TEST_F(KeelBenchSmoke, PutRangeAndCompareAndSwap) {
     EXPECT_GT(txn["cas_lost"].get<uint64_t>(), 0u) << txn.dump();
 }
 
+TEST_F(KeelBenchSmoke, PutsInSessions) {
+    const nlohmann::json report = Check("put", "--session");
+    EXPECT_TRUE(report["options"]["session"].get<bool>()) << report.dump();
+}
+
 TEST_F(KeelBenchSmoke, OpenLoopKeepsItsRate) {
     const nlohmann::json report = Check("put", "--rate=200 --threads=2");
     // 200/s for 1 s: about 200 requests, and never more than the schedule allowed.
