@@ -144,5 +144,21 @@ TEST(ClientApiTest, LeaseKeepAliveAndLockFencingTokens) {
     EXPECT_TRUE(gone->kvs.empty()) << "revoking the lease released the lock";
 }
 
+TEST(ClientApiTest, SessionKeepAliveOutlivesTheTtl) {
+    KeeldCluster cluster;
+    ASSERT_TRUE(cluster.WaitForLeader().has_value()) << cluster.Logs();
+    absl::StatusOr<std::unique_ptr<Client>> c =
+        Client::Connect({.endpoints = Endpoints(cluster), .session_ttl = 1s});
+    ASSERT_TRUE(c.ok()) << c.status();
+    ASSERT_TRUE((*c)->Put("idle", "1").ok());
+    const uint64_t session = (*c)->session_id();
+    std::this_thread::sleep_for(2500ms);  // idle for more than two TTLs
+    const absl::StatusOr<client::PutResult> put = (*c)->Put("idle", "2");
+    ASSERT_TRUE(put.ok()) << put.status();
+    EXPECT_EQ((*c)->session_id(), session);
+    ASSERT_TRUE((*c)->CloseSession().ok());
+    EXPECT_EQ((*c)->session_id(), 0u);
+}
+
 }  // namespace
 }  // namespace keel::testing
