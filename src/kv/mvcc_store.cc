@@ -81,7 +81,7 @@ absl::StatusOr<LeaseRevokeResponse> RevokeLease(const LeaseRevokeRequest& reques
         return LeaseNotFoundError();
     }
     for (const std::string& key : txn.leases().AttachedKeys(request.id)) {
-        const std::optional<KeyValue> current = VisibleAt(txn.reader(), key, txn.read_revision());
+        const std::optional<KeyValue> current = txn.Latest(key);
         KEEL_ASSERT_MSG(
             current.has_value(), "kv: lease %d holds a deleted key", request.id.value());
         KEEL_ASSERT(current->lease == request.id);
@@ -142,7 +142,9 @@ absl::StatusOr<std::unique_ptr<MvccStore>> MvccStore::Open(const std::string& di
     } else if (!read.IsNotFound()) {
         return RocksError("cannot read the store meta", read);
     }
-    return std::unique_ptr<MvccStore>(new MvccStore(std::move(db), meta, options));
+    LiveKeyIndex live = LiveKeyIndex::Build(StateReader(db.get(), nullptr));
+    return std::unique_ptr<MvccStore>(
+        new MvccStore(std::move(db), meta, std::move(live), options));
 }
 
 absl::StatusOr<std::unique_ptr<MvccStore>> MvccStore::OpenFromCheckpoint(
@@ -176,8 +178,11 @@ absl::StatusOr<std::unique_ptr<MvccStore>> MvccStore::OpenFromCheckpoint(
     return Open(dir, options);
 }
 
-MvccStore::MvccStore(std::unique_ptr<rocksdb::DB> db, StoreMeta meta, MvccStoreOptions options)
-    : db_(std::move(db)), meta_(meta), options_(options) {
+MvccStore::MvccStore(std::unique_ptr<rocksdb::DB> db,
+                     StoreMeta meta,
+                     LiveKeyIndex live,
+                     MvccStoreOptions options)
+    : db_(std::move(db)), meta_(meta), live_(std::move(live)), options_(options) {
     KEEL_ASSERT(meta_.compacted_revision <= meta_.revision);
     KEEL_ASSERT(meta_.revision >= kInitialRevision);
 }
@@ -196,7 +201,7 @@ ApplyResult<Response> MvccStore::ApplyWrite(ApplyContext ctx, Body body) {
         result.response = AlreadyAppliedError(ctx.index, meta_.applied_index);
         return result;
     }
-    WriteTxn txn(db_.get(), meta_.revision, meta_.compacted_revision);
+    WriteTxn txn(db_.get(), meta_.revision, meta_.compacted_revision, nullptr, &live_);
     StoreMeta next = meta_;
     next.applied_index = ctx.index;
     result.response = body(txn, next);
@@ -219,6 +224,7 @@ ApplyResult<Response> MvccStore::ApplyWrite(ApplyContext ctx, Body body) {
         StageAux(ctx, absl::OkStatus(), nullptr, txn.batch().GetWriteBatch());
     }
     Commit(txn.batch().GetWriteBatch(), next);
+    txn.CommitLiveChanges(&live_);
     return result;
 }
 

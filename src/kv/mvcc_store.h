@@ -17,6 +17,7 @@
 #include "base/ids.h"
 #include "kv/key_encoding.h"
 #include "kv/limits.h"
+#include "kv/live_key_index.h"
 #include "kv/request.h"
 #include "kv/response.h"
 #include "kv/watch_events.h"
@@ -182,7 +183,10 @@ public:
     void CheckInvariants() const;
 
 private:
-    MvccStore(std::unique_ptr<rocksdb::DB> db, encoding::StoreMeta meta, MvccStoreOptions options);
+    MvccStore(std::unique_ptr<rocksdb::DB> db,
+              encoding::StoreMeta meta,
+              LiveKeyIndex live,
+              MvccStoreOptions options);
 
     template <typename Response, typename Body>
     ApplyResult<Response> ApplyWrite(ApplyContext ctx, Body body);
@@ -194,6 +198,8 @@ private:
 
     std::unique_ptr<rocksdb::DB> db_;
     encoding::StoreMeta meta_;
+    // The live keys as of meta_ (apply thread only; built on open).
+    LiveKeyIndex live_;
     const MvccStoreOptions options_;
 };
 

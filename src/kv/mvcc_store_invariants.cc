@@ -119,6 +119,9 @@ void MvccStore::CheckInvariants() const {
                     index_entries,
                     history_records);
     CheckLeases(reader, meta_);
+    KEEL_ASSERT_MSG(LiveKeyIndex::Build(reader) == live_,
+                    "kv: the live-key index (%d keys) disagrees with the store",
+                    live_.size());
 }
 
 }  // namespace keel::kv

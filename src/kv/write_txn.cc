@@ -22,13 +22,18 @@ void AssertOk(const rocksdb::Status& status) {
 WriteTxn::WriteTxn(rocksdb::DB* db,
                    Revision begin_revision,
                    Revision compacted_revision,
-                   const rocksdb::Snapshot* snapshot)
+                   const rocksdb::Snapshot* snapshot,
+                   const LiveKeyIndex* live)
     : batch_(rocksdb::BytewiseComparator(), kBatchReservedBytes, /*overwrite_key=*/true),
       reader_(db, &batch_, snapshot),
+      live_(live),
       leases_(reader_, &batch_),
       begin_revision_(begin_revision),
       compacted_revision_(compacted_revision) {
     KEEL_ASSERT(compacted_revision_ <= begin_revision_);
+    if (live_ != nullptr) {
+        KEEL_ASSERT(snapshot == nullptr);
+    }
 }
 
 Revision WriteTxn::read_revision() const {
@@ -49,7 +54,7 @@ absl::StatusOr<PutResponse> WriteTxn::Put(const PutRequest& request) {
     if (request.ignore_lease && !request.lease.is_none()) {
         return LeaseProvidedError();
     }
-    std::optional<KeyValue> prev = VisibleAt(reader_, request.key, read_revision());
+    std::optional<KeyValue> prev = Latest(request.key);
     if ((request.ignore_value || request.ignore_lease) && !prev.has_value()) {
         return KeyNotFoundError();
     }
@@ -116,6 +121,29 @@ void WriteTxn::DeleteKey(const KeyValue& current) {
         Event{.type = EventType::kDelete, .kv = std::move(tombstone.kv), .prev_kv = current});
 }
 
+std::optional<KeyValue> WriteTxn::Latest(std::string_view key) const {
+    if (live_ == nullptr) {
+        return VisibleAt(reader_, key, read_revision());
+    }
+    const auto staged = staged_latest_.find(absl::string_view(key.data(), key.size()));
+    const std::optional<FullRevision> latest =
+        staged != staged_latest_.end() ? staged->second : live_->Find(key);
+    if (!latest.has_value()) {
+        return std::nullopt;
+    }
+    KeyValue kv = ReadVersion(reader_, *latest);
+    KEEL_ASSERT(kv.key == key);
+    return kv;
+}
+
+void WriteTxn::CommitLiveChanges(LiveKeyIndex* live) const {
+    KEEL_ASSERT(live != nullptr);
+    KEEL_ASSERT(live == live_);
+    for (const auto& [key, latest] : staged_latest_) {
+        live->Set(key, latest);
+    }
+}
+
 FullRevision WriteTxn::NextChange() {
     KEEL_ASSERT(next_sub_ < FullRevision::kSubMax);
     return FullRevision{.main = begin_revision_.Next(), .sub = next_sub_++};
@@ -126,6 +154,13 @@ void WriteTxn::StageVersion(const encoding::VersionRecord& record, FullRevision 
     AssertOk(batch_.Put(encoding::RevisionKey(at), encoding::EncodeVersionRecord(record)));
     AssertOk(batch_.Put(encoding::KeyIndexKey(record.kv.key, at),
                         encoding::EncodeVersionKind(record.kind)));
+    if (live_ != nullptr) {
+        std::optional<FullRevision> latest;
+        if (record.kind == encoding::VersionKind::kPut) {
+            latest = at;
+        }
+        staged_latest_.insert_or_assign(record.kv.key, latest);
+    }
 }
 
 }  // namespace keel::kv

@@ -1,11 +1,17 @@
 // One apply's worth of changes to the MVCC keyspaces, staged in a batch.
 #pragma once
 
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <absl/container/flat_hash_map.h>
 #include <absl/status/statusor.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
 #include "kv/lease_store.h"
+#include "kv/live_key_index.h"
 #include "kv/request.h"
 #include "kv/response.h"
 #include "kv/revision.h"
@@ -22,14 +28,17 @@ namespace keel::kv {
 // Invariant: changed() iff at least one change is staged; events() lists the changes in
 // sub-revision order.
 // Invariant: key k is attached to lease l iff k's latest version is live with lease l.
-// Single-threaded; borrows the DB, which must outlive it.
+// Single-threaded; borrows the DB (and the live-key index), which must outlive it.
 class WriteTxn {
 public:
     // Reads see the committed state as of `snapshot` (null: the latest) plus the batch.
+    // `live`, if given, is the index of the latest committed state (so `snapshot` must be
+    // null): the latest version of a key is then found by a lookup instead of an iterator.
     WriteTxn(rocksdb::DB* db,
              Revision begin_revision,
              Revision compacted_revision,
-             const rocksdb::Snapshot* snapshot = nullptr);
+             const rocksdb::Snapshot* snapshot = nullptr,
+             const LiveKeyIndex* live = nullptr);
     WriteTxn(const WriteTxn&) = delete;
     WriteTxn& operator=(const WriteTxn&) = delete;
 
@@ -58,12 +67,22 @@ public:
     // Writes a tombstone for `current`, the live latest version of its key.
     void DeleteKey(const KeyValue& current);
 
+    // The latest version of `key` (staged changes included), or nullopt if it is not live.
+    std::optional<KeyValue> Latest(std::string_view key) const;
+
+    // Records the staged changes in `live` (the index given at construction), once the
+    // batch is written. Precondition: a live index was given.
+    void CommitLiveChanges(LiveKeyIndex* live) const;
+
 private:
     FullRevision NextChange();
     void StageVersion(const encoding::VersionRecord& record, FullRevision at);
 
     rocksdb::WriteBatchWithIndex batch_;
     StateReader reader_;
+    const LiveKeyIndex* live_;
+    // With a live index: the latest version of each key this txn changed (nullopt: deleted).
+    absl::flat_hash_map<std::string, std::optional<FullRevision>> staged_latest_;
     LeaseStore leases_;
     const Revision begin_revision_;
     const Revision compacted_revision_;
