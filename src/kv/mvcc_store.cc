@@ -16,6 +16,7 @@
 #include "kv/lease_store.h"
 #include "kv/range.h"
 #include "kv/revision.h"
+#include "kv/rocks_options.h"
 #include "kv/state_reader.h"
 #include "kv/txn.h"
 #include "kv/write_txn.h"
@@ -124,8 +125,7 @@ private:
 
 absl::StatusOr<std::unique_ptr<MvccStore>> MvccStore::Open(const std::string& dir,
                                                            const MvccStoreOptions& options) {
-    rocksdb::Options rocks_options;
-    rocks_options.create_if_missing = true;
+    rocksdb::Options rocks_options = StoreRocksOptions();
     // With the WAL off, RocksDB flushes the memtable on close unless told not to.
     rocks_options.avoid_flush_during_shutdown = options.shutdown == ShutdownMode::kDropUnflushed;
     rocksdb::DB* raw = nullptr;
