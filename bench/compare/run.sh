@@ -4,6 +4,7 @@
 # with keel/etcd ratios (bench/compare/table.py). Not a test: see docs/benchmarks.md.
 #
 #   bench/compare/run.sh [--reps N] [--quick] [--out DIR] [--no-build] [--only etcd|keel]
+#                        [--workloads put-1c,put-100c,...] [--no-sync-check]
 #
 # Equivalent settings: fsync on for both (etcd always syncs its WAL; keeld syncs every Ready
 # with entries), 100 ms heartbeat and 1 s election timeout, etcd's --snapshot-count=100000 (its
@@ -16,6 +17,8 @@ reps=3
 quick=0
 build=1
 only=""
+selected=""
+sync_check=1
 out="$root/build/compare-$(date -u +%Y%m%dT%H%M%SZ)"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -24,7 +27,10 @@ while [ $# -gt 0 ]; do
         --out) out=$2; shift 2 ;;
         --no-build) build=0; shift ;;
         --only) only=$2; shift 2 ;;
-        *) echo "usage: $0 [--reps N] [--quick] [--out DIR] [--no-build] [--only etcd|keel]" >&2
+        --workloads) selected=$2; shift 2 ;;
+        --no-sync-check) sync_check=0; shift ;;
+        *) echo "usage: $0 [--reps N] [--quick] [--out DIR] [--no-build] [--only etcd|keel]" \
+                "[--workloads NAME,...] [--no-sync-check]" >&2
            exit 2 ;;
     esac
 done
@@ -53,6 +59,13 @@ workloads=(
     "txn-cas-100c 100 10 $d_short txn"
     "watch-100w 10 10 $d_short watch --watchers=100 --rate=500"
 )
+if [ -n "$selected" ]; then  # keep only the named rows, in the table's order
+    kept=()
+    for w in "${workloads[@]}"; do
+        case ",$selected," in *",${w%% *},"*) kept+=("$w") ;; esac
+    done
+    workloads=("${kept[@]}")
+fi
 common=(--key-size=8 --val-size=256 --key-space=100000 --key-order=random --threads=2 --json)
 
 pids=()
@@ -183,7 +196,7 @@ for rep in $(seq "$reps"); do
 done
 : >"$out/syncs.jsonl"
 for system in etcd keel; do
-    if [ -z "$only" ] || [ "$only" = "$system" ]; then
+    if [ "$sync_check" = 1 ] && { [ -z "$only" ] || [ "$only" = "$system" ]; }; then
         count_syncs "$system"
     fi
 done
