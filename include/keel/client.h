@@ -39,6 +39,8 @@ public:
     // Errors: InvalidArgument for no endpoints or non-positive timeouts.
     static absl::StatusOr<std::unique_ptr<Client>> Connect(ClientOptions options);
 
+    // Does not close the session: call CloseSession first to free the server's cached answers
+    // at once; otherwise the session expires after its TTL (as after a crash).
     virtual ~Client() = default;
 
     // --- KV. Reads are linearizable unless GetOptions::serializable. ---
