@@ -26,6 +26,11 @@ absl::StatusOr<uint64_t> ClientImpl::RegisterSession(std::chrono::milliseconds t
         response.Clear();
         return e.session->RegisterClient(&c, request, &response);
     });
+    if (status.code() == absl::StatusCode::kUnimplemented) {
+        return absl::UnimplementedError(
+            "keel: the cluster does not serve keel.v1.Session (is it etcd?); exactly-once "
+            "writes need keel: use at-least-once or maybe semantics");
+    }
     if (!status.ok()) {
         return status;
     }
