@@ -18,7 +18,8 @@
 // everything else in the class runs on the loop thread. The store is guarded by store_mu_:
 // the loop thread holds it while it applies a Ready's entries, readers while they read.
 // Invariant: store_->applied_index() <= raw_->GetStatus().hard_state.commit.
-// Invariant: nothing is sent before the Ready's entries and hard state are durable.
+// Invariant: nothing is sent before the Ready's entries and hard state are durable, except a
+// steady leader's messages (ready_order.h: the leader's write overlaps replication).
 //
 // A full disk (the WAL cannot preallocate its next segment: ResourceExhausted) is not a crash:
 // the Ready that could not be made durable is held (stalled_ready_), nothing of it is sent,

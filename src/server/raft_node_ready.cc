@@ -1,6 +1,8 @@
 // RaftNode's Ready handling: raw_node.h's four steps, on the loop thread.
 #include <cstdlib>
 
+#include <utility>
+
 #include <absl/strings/str_format.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +10,7 @@
 #include "raft/conf_change_codec.h"
 #include "server/limits.h"
 #include "server/raft_node.h"
+#include "server/ready_order.h"
 
 namespace keel::server {
 namespace {
@@ -46,7 +49,12 @@ void RaftNode::DrainReady() {
                          ready.soft_state->leader.value());
             OnSoftState(*ready.soft_state);
         }
-        // 1. Persist, durably before anything leaves this member (Figure 2).
+        // A steady leader replicates while it writes: its followers' fsyncs overlap its own
+        // (ready_order.h). Everyone else sends only what is durable.
+        if (!ready.messages.empty() && MaySendBeforePersist(raw_->role(), ready)) {
+            transport_->Send(std::exchange(ready.messages, {}));
+        }
+        // 1. Persist, durably before anything else leaves this member (Figure 2).
         if (!Persist(ready)) {
             spdlog::error(
                 "the WAL's disk is full: member {:x} is read-only until space is "
