@@ -184,7 +184,8 @@ count_syncs() {  # system
     stop_all
 }
 
-{ echo "date: $(date -u)"; echo "uptime: $(uptime)"; nproc; uname -r; etcd --version | head -1
+# sed, not head: head closes the pipe early, etcd dies of SIGPIPE, and pipefail ended the script.
+{ echo "date: $(date -u)"; echo "uptime: $(uptime)"; nproc; uname -r; etcd --version | sed -n 1p
   git -C "$root" log --oneline -1; } >"$out/machine.txt"
 for rep in $(seq "$reps"); do
     for system in etcd keel; do
