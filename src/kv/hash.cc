@@ -2,6 +2,7 @@
 
 #include "base/crc32c.h"
 #include "base/status.h"
+#include "kv/errors.h"
 #include "kv/key_encoding.h"
 #include "kv/range.h"
 
@@ -11,6 +12,11 @@ absl::StatusOr<HashKvResponse> HashHistory(const StateReader& reader,
                                            Revision revision,
                                            Revision current,
                                            Revision compacted) {
+    // etcd refuses a hash at the compacted revision itself, not only below it (a range there
+    // is still served): the history up to it is no longer whole.
+    if (!revision.is_none() && revision <= compacted) {
+        return CompactedError();
+    }
     KEEL_ASSIGN_OR_RETURN(const Revision at, ResolveReadRevision(revision, current, compacted));
     HashKvResponse response;
     response.compact_revision = compacted;

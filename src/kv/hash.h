@@ -12,7 +12,8 @@ namespace keel::kv {
 // in revision order) with revision <= `revision` (0: the current one). Two replicas that
 // applied the same entries agree; the digest does not depend on RocksDB's file layout.
 // The header is left for the caller.
-// Errors: CompactedError() below the compacted revision, FutureRevisionError() above current.
+// Errors: CompactedError() at or below the compacted revision (as etcd), FutureRevisionError()
+// above current.
 absl::StatusOr<HashKvResponse> HashHistory(const StateReader& reader,
                                            Revision revision,
                                            Revision current,

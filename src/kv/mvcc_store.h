@@ -77,6 +77,12 @@ struct ApplyResult {
     Events events;
 };
 
+// What MvccStore::HashAll returns.
+struct StoreHash {
+    uint32_t hash = 0;
+    Revision revision;
+};
+
 // The replicated state machine of one keel shard: keys with their full version history
 // (revisions), leases, and the applied Raft index, in one RocksDB instance.
 //
@@ -177,6 +183,14 @@ public:
     // into `dir`, which must not exist. The checkpoint opens with Open and reports the
     // applied index at which it was taken. Errors: Internal with RocksDB's reason.
     absl::Status CreateCheckpoint(const std::string& dir) const;
+    // etcd's Hash: a CRC32C over every RocksDB key and value but the store meta (which holds
+    // this member's applied index), in key order, from one RocksDB snapshot, and the revision
+    // it was taken at. Replicas at the same revision agree. Thread-safe, like the reads.
+    // (mvcc_store_maintenance.cc)
+    StoreHash HashAll() const;
+    // etcd's Defragment: compacts every level of RocksDB so that space held by deleted and
+    // compacted versions is returned to the file system. Errors: Internal with RocksDB's reason.
+    absl::Status Defragment();
 
     // Checks every invariant in the class comment by scanning the whole store: O(size).
     // Crashes on a violation. For tests and the simulator.

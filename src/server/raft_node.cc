@@ -1,5 +1,6 @@
 #include "server/raft_node.h"
 
+#include <algorithm>
 #include <random>
 
 #include <absl/strings/str_cat.h>
@@ -10,6 +11,7 @@
 #include "base/status.h"
 #include "server/errors.h"
 #include "server/limits.h"
+#include "server/snapshot_files.h"
 #include "storage/file_system.h"
 #include "storage/disk_fault_file_system.h"
 
@@ -58,34 +60,37 @@ absl::Status CheckMemberFile(storage::FileSystem& fs,
     return storage::WriteFileAtomically(fs, path, expected);
 }
 
-// What Raft restarts from: the WAL's log and hard state, the bootstrap configuration (no
-// snapshot yet, so the log holds every configuration change after it), and the store's
-// applied index.
+// What Raft restarts from: the WAL's snapshot marker, log and hard state, the bootstrap
+// configuration (used when there is no snapshot), and the store's applied index.
 absl::StatusOr<raft::Restored> BuildRestored(storage::WalContents contents,
                                              const ClusterConfig& cluster,
                                              Index applied) {
-    if (contents.snapshot.has_value()) {
-        return absl::UnimplementedError(
-            "the WAL has a snapshot marker; keeld cannot restore "
-            "from snapshots yet");
-    }
-    const Index last = contents.entries.empty() ? Index() : contents.entries.back().index;
-    if (applied > last) {
+    const Index snapshot_index =
+        contents.snapshot.has_value() ? contents.snapshot->index : Index();
+    const Index last = contents.entries.empty() ? snapshot_index : contents.entries.back().index;
+    // A store installed from a leader's checkpoint may be ahead of the log: the checkpoint is
+    // newer than its snapshot's index (snapshot_files.h). Raft restarts at the log's end and
+    // the entries the store already holds are skipped when applied. Without a snapshot the
+    // store can only be ahead if the WAL lost entries.
+    if (applied > last && !contents.snapshot.has_value()) {
         return absl::DataLossError(
             absl::StrFormat("the store has applied entry %d but the WAL ends at %d",
                             applied.value(),
                             last.value()));
     }
     raft::Restored restored{.hard_state = contents.hard_state,
-                            .snapshot = std::nullopt,
+                            .snapshot = contents.snapshot,
                             .entries = std::move(contents.entries),
                             .conf_state = cluster.InitialConfState(),
-                            .applied = applied};
+                            .applied = std::min(applied, last)};
+    if (restored.snapshot.has_value()) {
+        restored.snapshot_data = kLocalSnapshotData;
+    }
     // The store applies only committed entries, so its applied index is a commit index this
     // member once knew, even if the hard state recording it was not yet synced (the loop syncs
     // a commit-only hard state lazily).
-    if (restored.hard_state.commit < applied) {
-        restored.hard_state.commit = applied;
+    if (restored.hard_state.commit < restored.applied) {
+        restored.hard_state.commit = restored.applied;
     }
     return restored;
 }
@@ -129,10 +134,14 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Open(RaftNodeOptions options
     if (opened.repaired_tail.has_value()) {
         spdlog::warn("truncated a torn tail of the WAL (an interrupted write)");
     }
+    storage::PosixFileSystem store_fs;  // the store is always on the real disk
     KEEL_ASSIGN_OR_RETURN(
         std::unique_ptr<kv::MvccStore> store,
-        kv::MvccStore::Open(storage::JoinPath(options.data_dir, kStoreDirName),
-                            kv::MvccStoreOptions{.txn_ops_max = options.limits.txn_ops_max}));
+        OpenStore(store_fs,
+                  options.data_dir,
+                  storage::JoinPath(options.data_dir, kStoreDirName),
+                  opened.contents.snapshot,
+                  kv::MvccStoreOptions{.txn_ops_max = options.limits.txn_ops_max}));
     spdlog::info("recovered: WAL holds entries up to {}, commit {}, store applied {}",
                  opened.wal->last_index().value(),
                  opened.contents.hard_state.commit.value(),
@@ -172,7 +181,11 @@ RaftNode::RaftNode(RaftNodeOptions options,
           return lessor;
       }()),
       db_size_bytes_(store_->ApproximateSizeBytes()),
-      next_request_id_(RandomU64()) {
+      next_request_id_(RandomU64()),
+      compaction_points_(std::max<uint64_t>(
+          1, (options_.snapshot_count + options_.snapshot_catchup_entries) / 256)),
+      conf_(raw_->GetStatus().conf_state),
+      flushed_applied_(applied_) {
     transport_ = std::make_unique<transport::PeerTransport>(
         transport::PeerTransportOptions{
             .group = {.cluster_id = options_.cluster.cluster_id, .shard = ShardId(1)},
@@ -181,8 +194,30 @@ RaftNode::RaftNode(RaftNodeOptions options,
             .on_messages = [this](std::vector<raft::Message> m) { OnMessages(std::move(m)); },
             .on_unreachable = [this](NodeId peer) { OnUnreachable(peer); },
             .on_snapshot_sent =
-                [](NodeId, transport::SnapshotOutcome) {
+                [this](NodeId peer, transport::SnapshotOutcome outcome) {
+                    OnSnapshotSent(peer,
+                                   outcome == transport::SnapshotOutcome::kDelivered
+                                       ? raft::SnapshotStatus::kFinished
+                                       : raft::SnapshotStatus::kFailed);
                 }});
+    checkpoint_sender_ = std::make_unique<CheckpointSender>(
+        store_fs_,
+        SnapshotDirPath(options_.data_dir),
+        options_.snapshot_bytes_max,
+        CheckpointSenderHooks{
+            .create_checkpoint =
+                [this](const std::string& dir) {
+                    std::lock_guard lock(store_mu_);
+                    return store_->CreateCheckpoint(dir);
+                },
+            .send =
+                [this](raft::Message m) {
+                    std::vector<raft::Message> one;
+                    one.push_back(std::move(m));
+                    transport_->Send(std::move(one));
+                },
+            .failed =
+                [this](NodeId peer) { OnSnapshotSent(peer, raft::SnapshotStatus::kFailed); }});
     PublishView();
 }
 
@@ -214,6 +249,7 @@ void RaftNode::Stop() {
     if (loop_thread_.joinable()) {
         loop_thread_.join();
     }
+    checkpoint_sender_->Stop();
     transport_->Stop();
     // The loop thread is gone: its tables and whatever is still queued are ours to answer.
     Inbox rest;
@@ -333,6 +369,7 @@ uint64_t RaftNode::DbSizeBytes() const {
 }
 
 void RaftNode::OnMessages(std::vector<raft::Message> messages) {
+    ReceiveSnapshots(messages);
     {
         std::lock_guard lock(inbox_mu_);
         if (stopping_) {
@@ -404,6 +441,9 @@ void RaftNode::HandleInbox(Inbox& inbox) {
     for (const NodeId peer : inbox.unreachable) {
         raw_->ReportUnreachable(peer);
     }
+    for (const auto& [peer, status] : inbox.snapshot_reports) {
+        raw_->ReportSnapshot(peer, status);
+    }
     for (QueuedProposal& proposal : inbox.proposals) {
         ProposeQueued(proposal);
     }
@@ -468,7 +508,11 @@ void RaftNode::PublishView() {
                      .term = status.hard_state.term,
                      .commit = status.hard_state.commit,
                      .applied = applied_,
-                     .last_index = status.last_index};
+                     .last_index = status.last_index,
+                     .is_learner = std::find(status.conf_state.learners.begin(),
+                                             status.conf_state.learners.end(),
+                                             options_.self)
+                                   != status.conf_state.learners.end()};
 }
 
 }  // namespace keel::server

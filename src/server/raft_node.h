@@ -11,8 +11,9 @@
 // Recovery: the WAL gives the hard state and the log; the store gives its applied index; Raft
 // restarts with applied = the store's applied index, so it hands the committed entries above it
 // out again and the loop re-applies them (the store writes with RocksDB's WAL off, so a crash
-// can lose its unflushed tail, never split an entry). This cut never compacts the Raft log and
-// never sends snapshots (TODO(#4)): the WAL keeps every entry.
+// can lose its unflushed tail, never split an entry). Every snapshot_count applied entries the
+// node flushes the store and cuts its log (raft_node_snapshot.cc); a follower too far behind
+// gets a RocksDB checkpoint instead of entries (docs/server.md, "Snapshots").
 //
 // Threading: Propose, WaitReadIndex, Range, View and DbSizeBytes are thread-safe (RPC threads);
 // everything else in the class runs on the loop thread. The store is guarded by store_mu_:
@@ -38,6 +39,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <absl/status/statusor.h>
@@ -47,10 +49,12 @@
 #include "raft/raw_node.h"
 #include "server/alarm_set.h"
 #include "server/apply_observer.h"
+#include "server/checkpoint_sender.h"
 #include "server/cluster_config.h"
 #include "server/command_applier.h"
 #include "server/lessor.h"
 #include "server/limits.h"
+#include "server/compaction_points.h"
 #include "server/pending_requests.h"
 #include "storage/posix_file_system.h"
 #include "storage/wal.h"
@@ -90,6 +94,13 @@ struct RaftNodeOptions {
     std::chrono::milliseconds lease_checkpoint_interval{std::chrono::minutes(5)};
     // etcd's --max-request-bytes and --max-txn-ops.
     RequestLimits limits;
+    // Snapshots (raft_node_snapshot.cc): cut the log every snapshot_count applied entries
+    // (etcd's --snapshot-count), keeping snapshot_catchup_entries behind the applied index for
+    // followers that are only a little behind (etcd's --experimental-snapshot-catchup-entries).
+    uint64_t snapshot_count = 10000;
+    uint64_t snapshot_catchup_entries = 5000;
+    // The largest checkpoint archive this member sends or accepts.
+    uint64_t snapshot_bytes_max = 512 * 1024 * 1024;
 };
 
 // What RPC threads may know of the node's Raft state (for response headers and Status).
@@ -100,6 +111,7 @@ struct NodeView {
     Index commit;
     Index applied;
     Index last_index;
+    bool is_learner = false;
 };
 
 class RaftNode {
@@ -107,8 +119,8 @@ public:
     // Opens (or creates) the WAL and the store under options.data_dir and builds the RawNode.
     // Errors: InvalidArgument if `self` is not in the cluster; FailedPrecondition if the data
     // directory belongs to another member or cluster, or is empty with kExisting; DataLoss if
-    // the store has applied entries the WAL does not hold; Unimplemented for a WAL with a
-    // snapshot marker; the WAL's and store's own errors.
+    // the store has applied entries the WAL does not hold, or is behind the WAL's snapshot
+    // marker with no received checkpoint to complete it; the WAL's and store's own errors.
     static absl::StatusOr<std::unique_ptr<RaftNode>> Open(RaftNodeOptions options);
 
     ~RaftNode();
@@ -157,6 +169,18 @@ public:
     Revision revision() const;
     uint64_t DbSizeBytes() const;
 
+    // ---- Maintenance (raft_node_maintenance.cc); thread-safe, of this member's store. ----
+    // etcd's HashKV at `revision` (0: current). Errors: the store's (compacted, future).
+    absl::StatusOr<kv::HashKvResponse> HashKv(Revision revision) const;
+    // etcd's Hash: the whole store but this member's applied index.
+    kv::StoreHash HashAll() const;
+    // etcd's Defragment. Apply waits while it runs, as in etcd. Errors: the store's.
+    absl::Status Defragment();
+    // A consistent copy of the store for a client backup: a checkpoint packed as
+    // checkpoint_archive.h describes, at most snapshot_bytes_max. Errors: the file system's,
+    // the store's, OutOfRange beyond the bound.
+    absl::StatusOr<std::string> BackupArchive() const;
+
     NodeId id() const { return options_.self; }
 
     // ---- Leases and alarms (raft_node_lease.cc). Thread-safe. ----
@@ -192,9 +216,11 @@ private:
         std::vector<NodeId> unreachable;
         std::deque<QueuedProposal> proposals;
         std::deque<QueuedRead> reads;
+        std::vector<std::pair<NodeId, raft::SnapshotStatus>> snapshot_reports;
 
         bool empty() const {
-            return messages.empty() && unreachable.empty() && proposals.empty() && reads.empty();
+            return messages.empty() && unreachable.empty() && proposals.empty() && reads.empty()
+                   && snapshot_reports.empty();
         }
     };
 
@@ -238,6 +264,22 @@ private:
     // RPC threads, before proposing: NoSpaceError() if the NOSPACE alarm is raised, or if
     // `command` would grow the store past the quota (then raises the alarm first).
     absl::Status CheckSpace(const keel::v1::Command& command, Deadline deadline);
+    // ---- Snapshots (raft_node_snapshot.cc). ----
+    // Loop thread: sends the Ready's messages, diverting snapshots to checkpoint_sender_.
+    void SendMessages(std::vector<raft::Message> messages);
+    // Loop thread, in Persist: writes the marker and swaps the store for the checkpoint.
+    void InstallSnapshot(const raft::Snapshot& snapshot);
+    // Loop thread, in InstallSnapshot with store_mu_ held: tells whatever caches store state
+    // that the store was replaced (the watch hub, the lessor, the quota's size).
+    void OnStoreInstalled();
+    // Loop thread, in Apply: an entry the installed checkpoint already holds.
+    void SkipCoveredEntry(const raft::Entry& entry);
+    // Loop thread, after a Ready: flushes the store and cuts the log when it is time.
+    void MaybeCompact();
+    // Transport threads: unpacks each snapshot's checkpoint to disk; drops bad ones.
+    void ReceiveSnapshots(std::vector<raft::Message>& messages);
+    // Transport and sender threads: queues the outcome for RawNode::ReportSnapshot.
+    void OnSnapshotSent(NodeId peer, raft::SnapshotStatus status);
 
     // ---- Transport threads. ----
     void OnMessages(std::vector<raft::Message> messages);
@@ -280,6 +322,15 @@ private:
 
     std::atomic<uint64_t> next_request_id_;
     std::atomic<bool> disk_full_{false};
+
+    // Snapshots. Loop thread only, but for checkpoint_sender_ (thread-safe).
+    CompactionPoints compaction_points_;
+    raft::ConfState conf_;   // the configuration as of applied_
+    Index flushed_applied_;  // the store's applied index at its last flush
+    std::unique_ptr<CheckpointSender> checkpoint_sender_;
+    // The disk of the store and its checkpoints: always the real one (fs_ may be simulated).
+    storage::PosixFileSystem store_fs_;
+
     std::thread loop_thread_;
     bool started_ = false;
     bool stopped_ = false;

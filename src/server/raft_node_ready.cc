@@ -66,6 +66,9 @@ void RaftNode::DrainReady() {
         }
         Finish(std::move(ready));
     }
+    if (!stalled_ready_.has_value()) {
+        MaybeCompact();  // never while a full disk holds records back
+    }
     PublishView();
 }
 
@@ -92,7 +95,7 @@ bool RaftNode::RetryStalledReady() {
 void RaftNode::Finish(raft::Ready ready) {
     // 2. Send.
     if (!ready.messages.empty()) {
-        transport_->Send(std::move(ready.messages));
+        SendMessages(std::move(ready.messages));
     }
     // 3. Apply, and answer the requests waiting for what was applied.
     Apply(ready);
@@ -108,10 +111,11 @@ void RaftNode::Finish(raft::Ready ready) {
 }
 
 bool RaftNode::Persist(const raft::Ready& ready) {
-    // No keeld member compacts its log yet, so no leader ever sends a snapshot.
-    KEEL_ASSERT_MSG(!ready.snapshot.has_value(),
-                    "installing snapshot %d is not implemented yet",
-                    ready.snapshot->meta.index.value());
+    // A snapshot from the leader: its marker and the store swap come before the entries that
+    // continue it (raw_node.h, step 1).
+    if (ready.snapshot.has_value()) {
+        InstallSnapshot(*ready.snapshot);
+    }
     if (!ready.entries.empty()) {
         CrashIfFailed(wal_->Append(ready.entries), "append to the WAL");
     }
@@ -139,12 +143,17 @@ void RaftNode::Apply(const raft::Ready& ready) {
     }
     std::lock_guard lock(store_mu_);
     for (const raft::Entry& entry : ready.committed_entries) {
+        if (entry.index <= store_->applied_index()) {
+            SkipCoveredEntry(entry);
+            continue;
+        }
         KEEL_ASSERT_MSG(entry.index == store_->applied_index().Next(),
                         "applying entry %d after %d",
                         entry.index.value(),
                         store_->applied_index().value());
         if (entry.type == raft::EntryType::kConfChange) {
             ApplyConfChange(entry);
+            compaction_points_.OnApplied(entry.index, entry.term, conf_);
             proposals_.OnApplied(
                 entry.index,
                 entry.term,
@@ -159,6 +168,7 @@ void RaftNode::Apply(const raft::Ready& ready) {
         if (apply_observer_ != nullptr && !applied.events.empty()) {
             apply_observer_->OnApplied(store_->revision(), std::move(applied.events));
         }
+        compaction_points_.OnApplied(entry.index, entry.term, conf_);
     }
     applied_ = store_->applied_index();
 }
@@ -172,9 +182,10 @@ void RaftNode::ApplyConfChange(const raft::Entry& entry) {
                     "committed conf change %d does not decode: %s",
                     entry.index.value(),
                     change.status().ToString());
-    const raft::ConfState conf = raw_->ApplyConfChange(*change);
-    spdlog::info(
-        "applied a configuration change at {}: {} voters", entry.index.value(), conf.voters.size());
+    conf_ = raw_->ApplyConfChange(*change);
+    spdlog::info("applied a configuration change at {}: {} voters",
+                 entry.index.value(),
+                 conf_.voters.size());
 }
 
 }  // namespace keel::server

@@ -57,10 +57,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                               .initial_state = options.initial_state,
                               .tick_interval = options.tick_interval,
                               .election_timeout_ticks = options.election_timeout_ticks,
+                              .wal = {.segment_bytes = options.wal_segment_bytes},
                               .debug_fsync_delay_file = options.debug_fsync_delay_file,
                               .quota_backend_bytes = options.quota_backend_bytes,
                               .lease_checkpoint_interval = options.lease_checkpoint_interval,
                               .limits = options.limits,
+                              .snapshot_count = options.snapshot_count,
+                              .snapshot_catchup_entries = options.snapshot_catchup_entries,
                           }));
     std::unique_ptr<Server> server(new Server(std::move(node), options));
     KEEL_RETURN_IF_ERROR(server->Listen(options));

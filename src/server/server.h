@@ -38,6 +38,7 @@
 #include "server/watch_hub.h"
 #include "server/watch_service.h"
 #include "server/raft_node.h"
+#include "storage/limits.h"
 
 namespace keel::server {
 
@@ -55,6 +56,10 @@ struct ServerOptions {
     RequestLimits limits;
     uint64_t quota_backend_bytes = kQuotaBackendBytesDefault;
     std::chrono::milliseconds lease_checkpoint_interval{std::chrono::minutes(5)};
+    // See RaftNodeOptions.
+    uint64_t snapshot_count = 10000;
+    uint64_t snapshot_catchup_entries = 5000;
+    uint64_t wal_segment_bytes = storage::kSegmentBytesDefault;
 };
 
 class Server {

@@ -53,17 +53,17 @@ KeeldCluster::~KeeldCluster() = default;
 void KeeldCluster::Start(int i) {
     Member& m = members_.at(i);
     m.process.reset();  // reaps a previous incarnation
-    std::vector<std::string> argv{
+    std::vector<std::string> args{
         KEELD_PATH,
         "--name=" + m.name,
-        "--data-dir=" + dir_.path() + "/" + m.name,
+        "--data-dir=" + DataDir(i),
         "--listen-client-urls=http://127.0.0.1:" + std::to_string(m.client_port),
         "--listen-peer-urls=http://127.0.0.1:" + std::to_string(m.peer_port),
         "--initial-cluster=" + initial_cluster_,
         "--tick-ms=" + std::to_string(options_.tick_ms),
         "--election-ticks=" + std::to_string(options_.election_ticks)};
-    argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
-    m.process = std::make_unique<Process>(std::move(argv), dir_.path() + "/" + m.name + ".log");
+    args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+    m.process = std::make_unique<Process>(std::move(args), dir_.path() + "/" + m.name + ".log");
 }
 
 void KeeldCluster::Kill(int i) {
@@ -88,6 +88,18 @@ bool KeeldCluster::Stop(int i, std::chrono::milliseconds timeout) {
     return false;
 }
 
+void KeeldCluster::Pause(int i) {
+    if (members_.at(i).process != nullptr) {
+        ::kill(members_.at(i).process->pid(), SIGSTOP);
+    }
+}
+
+void KeeldCluster::Resume(int i) {
+    if (members_.at(i).process != nullptr) {
+        ::kill(members_.at(i).process->pid(), SIGCONT);
+    }
+}
+
 bool KeeldCluster::Running(int i) {
     return members_.at(i).process != nullptr && members_.at(i).process->Running();
 }
@@ -102,6 +114,10 @@ std::string KeeldCluster::Endpoints() const {
         out += (i == 0 ? "" : ",") + std::string("http://") + ClientAddress(i);
     }
     return out;
+}
+
+std::string KeeldCluster::DataDir(int i) const {
+    return dir_.path() + "/" + members_.at(i).name;
 }
 
 std::string KeeldCluster::Log(int i) const {

@@ -19,7 +19,8 @@ struct KeeldClusterOptions {
     int size = 3;
     int tick_ms = 50;
     int election_ticks = 10;
-    // More keeld flags, e.g. "--quota-backend-bytes=65536".
+    // More keeld flags for every member (e.g. "--snapshot-count=100",
+    // "--quota-backend-bytes=65536").
     std::vector<std::string> extra_flags;
 };
 
@@ -39,12 +40,17 @@ public:
     // SIGTERM, then waits up to `timeout` for a clean exit; false if it did not exit.
     bool Stop(int i, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     bool Running(int i);
+    // SIGSTOP and SIGCONT: member i freezes with its connections open (a long pause).
+    void Pause(int i);
+    void Resume(int i);
 
     // "127.0.0.1:port" of member i's client listener.
     std::string ClientAddress(int i) const;
     // Every member's client URL, comma-separated (etcdctl's --endpoints).
     std::string Endpoints() const;
     std::string Log(int i) const;
+    // Member i's --data-dir.
+    std::string DataDir(int i) const;
     // Every member's log, for failure messages.
     std::string Logs() const;
 

@@ -25,6 +25,7 @@
 #include "kv/limits.h"
 #include "server/cluster_config.h"
 #include "server/server.h"
+#include "storage/limits.h"
 
 namespace keel::server {
 namespace {
@@ -38,6 +39,9 @@ struct Flags {
     std::string initial_cluster_state = "new";
     int tick_ms = 100;
     int election_ticks = 10;
+    uint64_t snapshot_count = 10000;
+    uint64_t snapshot_catchup_entries = 5000;
+    uint64_t wal_segment_bytes = keel::storage::kSegmentBytesDefault;
     std::string log_level = "info";
     std::string debug_peer_dial;
     std::string debug_fsync_delay_file;
@@ -70,6 +74,16 @@ void AddFlags(CLI::App& app, Flags& flags) {
                    flags.election_ticks,
                    "election timeout in ticks (randomized up to twice this)")
         ->check(CLI::Range(2, 1000));
+    app.add_option("--snapshot-count",
+                   flags.snapshot_count,
+                   "applied entries between snapshots (log compactions)")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+    app.add_option("--snapshot-catchup-entries",
+                   flags.snapshot_catchup_entries,
+                   "entries kept in the log behind a snapshot for slow followers");
+    app.add_option("--wal-segment-bytes", flags.wal_segment_bytes, "size of each WAL segment file")
+        ->check(CLI::Range(uint64_t{2 * keel::base::kEntryBytesMax + 65536},
+                           keel::storage::kSegmentBytesMax));
     app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");
     app.add_option("--debug-peer-dial",
                    flags.debug_peer_dial,
@@ -126,7 +140,10 @@ absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
         .quota_backend_bytes = flags.quota_backend_bytes == 0
                                    ? kQuotaBackendBytesDefault
                                    : static_cast<uint64_t>(flags.quota_backend_bytes),
-        .lease_checkpoint_interval = std::chrono::milliseconds(flags.lease_checkpoint_interval_ms)};
+        .lease_checkpoint_interval = std::chrono::milliseconds(flags.lease_checkpoint_interval_ms),
+        .snapshot_count = flags.snapshot_count,
+        .snapshot_catchup_entries = flags.snapshot_catchup_entries,
+        .wal_segment_bytes = flags.wal_segment_bytes};
     KEEL_ASSIGN_OR_RETURN(options.client_addresses, AddressesFromUrls(flags.listen_client_urls));
     options.client_urls = absl::StrSplit(flags.listen_client_urls, ',', absl::SkipWhitespace());
     KEEL_ASSIGN_OR_RETURN(options.peer_address, AddressFromUrl(flags.listen_peer_urls));
