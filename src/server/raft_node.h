@@ -329,7 +329,7 @@ private:
     Index flushed_applied_;  // the store's applied index at its last flush
     std::unique_ptr<CheckpointSender> checkpoint_sender_;
     // The disk of the store and its checkpoints: always the real one (fs_ may be simulated).
-    storage::PosixFileSystem store_fs_;
+    mutable storage::PosixFileSystem store_fs_;
 
     std::thread loop_thread_;
     bool started_ = false;

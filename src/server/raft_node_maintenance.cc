@@ -40,7 +40,8 @@ absl::StatusOr<std::string> RaftNode::BackupArchive() const {
         std::filesystem::remove_all(dir, ignored);
         return created;
     }
-    absl::StatusOr<std::string> archive = PackCheckpoint(store_fs_, dir, options_.snapshot_bytes_max);
+    absl::StatusOr<std::string> archive =
+        PackCheckpoint(store_fs_, dir, options_.snapshot_bytes_max);
     std::filesystem::remove_all(dir, ignored);
     return archive;
 }
