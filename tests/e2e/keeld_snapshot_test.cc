@@ -248,7 +248,7 @@ TEST_F(KeeldSnapshotTest, WatchersOnAMemberThatInstallsASnapshotMissNothing) {
     WriteMany({*leader_, other}, "w-", kWatched, 16);
     cluster_.Resume(paused);
     ASSERT_TRUE(WaitForLog(paused, "installed snapshot", 40s)) << cluster_.Logs();
-    // Every put reaches the watcher exactly once, from the replayed history.
+    // Every put reaches the watcher exactly once, read from the installed store's history.
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     int puts = 0;
     while (std::chrono::steady_clock::now() < deadline) {
