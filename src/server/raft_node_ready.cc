@@ -1,6 +1,4 @@
 // RaftNode's Ready handling: raw_node.h's four steps, on the loop thread.
-#include <cstdlib>
-
 #include <utility>
 
 #include <absl/strings/str_format.h>
@@ -11,27 +9,9 @@
 #include "server/limits.h"
 #include "server/raft_node.h"
 #include "server/ready_order.h"
+#include "server/wal_fail_stop.h"
 
 namespace keel::server {
-namespace {
-
-// A failed WAL write or fsync is not retried (the kernel may have dropped the pages): the
-// process crashes and recovers by reopening (STYLE.md, Errors; storage/wal.h). This is an I/O
-// failure, not a broken invariant: it is logged and the process exits with status 2, without
-// running destructors under the other threads' feet.
-void CrashIfFailed(const absl::Status& status, const char* what) {
-    if (status.ok()) {
-        return;
-    }
-    spdlog::critical("cannot {}: {}; stopping (after a failed WAL write or fsync the disk's "
-                     "contents are unknown; a restart recovers from what is durable)",
-                     what,
-                     status.ToString());
-    spdlog::default_logger()->flush();
-    std::_Exit(2);
-}
-
-}  // namespace
 
 void RaftNode::DrainReady() {
     if (stalled_ready_.has_value() && !RetryStalledReady()) {
@@ -52,7 +32,7 @@ void RaftNode::DrainReady() {
         // A steady leader replicates while it writes: its followers' fsyncs overlap its own
         // (ready_order.h). Everyone else sends only what is durable.
         if (!ready.messages.empty() && MaySendBeforePersist(raw_->role(), ready)) {
-            transport_->Send(std::exchange(ready.messages, {}));
+            SendMessages(std::exchange(ready.messages, {}));  // snapshots still diverted
         }
         // 1. Persist, durably before anything else leaves this member (Figure 2).
         if (!Persist(ready)) {
@@ -83,7 +63,7 @@ bool RaftNode::RetryStalledReady() {
     if (absl::IsResourceExhausted(synced)) {
         return false;
     }
-    CrashIfFailed(synced, "sync the WAL");
+    FailStopIfFailed(synced, "sync the WAL");
     spdlog::warn("the WAL's disk has space again: member {:x} resumes", options_.self.value());
     raft::Ready ready = *std::move(stalled_ready_);
     stalled_ready_.reset();
@@ -117,10 +97,10 @@ bool RaftNode::Persist(const raft::Ready& ready) {
         InstallSnapshot(*ready.snapshot);
     }
     if (!ready.entries.empty()) {
-        CrashIfFailed(wal_->Append(ready.entries), "append to the WAL");
+        FailStopIfFailed(wal_->Append(ready.entries), "append to the WAL");
     }
     if (ready.hard_state.has_value()) {
-        CrashIfFailed(wal_->SaveHardState(*ready.hard_state), "save the hard state");
+        FailStopIfFailed(wal_->SaveHardState(*ready.hard_state), "save the hard state");
     }
     // Entries are always synced before Advance() tells Raft they are durable (the leader counts
     // its own copy only then). A hard state that only moved the commit index rides along with
@@ -132,7 +112,7 @@ bool RaftNode::Persist(const raft::Ready& ready) {
         if (absl::IsResourceExhausted(synced)) {
             return false;
         }
-        CrashIfFailed(synced, "sync the WAL");
+        FailStopIfFailed(synced, "sync the WAL");
     }
     return true;
 }

@@ -10,15 +10,9 @@
 #include "raft/conf_change_codec.h"
 #include "server/raft_node.h"
 #include "server/snapshot_files.h"
+#include "server/wal_fail_stop.h"
 
 namespace keel::server {
-namespace {
-
-void CrashIfFailed(const absl::Status& status, const char* what) {
-    KEEL_ASSERT_MSG(status.ok(), "cannot %s: %s", what, status.ToString());
-}
-
-}  // namespace
 
 void RaftNode::SendMessages(std::vector<raft::Message> messages) {
     std::vector<raft::Message> plain;
@@ -87,8 +81,8 @@ void RaftNode::InstallSnapshot(const raft::Snapshot& snapshot) {
     const raft::SnapshotMeta& meta = snapshot.meta;
     // Step 2 (snapshot_files.h): the marker is durable before the store changes, so a crash
     // from here on completes the install on open.
-    CrashIfFailed(wal_->SaveSnapshot(meta), "save the snapshot marker");
-    CrashIfFailed(wal_->Sync(), "sync the WAL");
+    FailStopIfFailed(wal_->SaveSnapshot(meta), "save the snapshot marker");
+    FailStopIfFailed(wal_->Sync(), "sync the WAL");
     {
         // Step 3: readers wait on store_mu_ and then see the new store whole.
         std::lock_guard lock(store_mu_);
@@ -101,7 +95,7 @@ void RaftNode::InstallSnapshot(const raft::Snapshot& snapshot) {
                 kv::MvccStoreOptions{.txn_ops_max = options_.limits.txn_ops_max});
         // The checkpoint was verified on receipt; failing now is a local disk problem, and a
         // restart completes the install from the same directory if it is still there.
-        CrashIfFailed(installed.status(), "install the received checkpoint");
+        FailStopIfFailed(installed.status(), "install the received checkpoint");
         store_ = *std::move(installed);
         KEEL_ASSERT_MSG(store_->applied_index() >= meta.index,
                         "installed a checkpoint at %d for snapshot %d",
@@ -110,7 +104,7 @@ void RaftNode::InstallSnapshot(const raft::Snapshot& snapshot) {
         applied_ = store_->applied_index();
         OnStoreInstalled();
     }
-    CrashIfFailed(store_fs_.SyncDir(options_.data_dir), "sync the data directory");
+    FailStopIfFailed(store_fs_.SyncDir(options_.data_dir), "sync the data directory");
     RemoveReceivedBelow(options_.data_dir, meta.index);
     compaction_points_.Clear();
     conf_ = meta.conf_state;
@@ -180,12 +174,12 @@ void RaftNode::MaybeCompact() {
     if (!cut.has_value() || cut->index <= current) {
         return;
     }
-    CrashIfFailed(wal_->SaveSnapshot(*cut), "save the snapshot marker");
-    CrashIfFailed(wal_->Sync(), "sync the WAL");
+    FailStopIfFailed(wal_->SaveSnapshot(*cut), "save the snapshot marker");
+    FailStopIfFailed(wal_->Sync(), "sync the WAL");
     const absl::Status compacted =
         raw_->Compact(raft::Snapshot{.meta = *cut, .data = kLocalSnapshotData});
     KEEL_ASSERT_MSG(compacted.ok(), "compact to %d: %s", cut->index.value(), compacted.ToString());
-    CrashIfFailed(wal_->ReleaseTo(cut->index), "release WAL segments");
+    FailStopIfFailed(wal_->ReleaseTo(cut->index), "release WAL segments");
     spdlog::info("snapshot at {} (applied {}): the log now starts after it; WAL {} segments",
                  cut->index.value(),
                  flushed_applied_.value(),
