@@ -143,8 +143,7 @@ absl::StatusOr<std::unique_ptr<MvccStore>> MvccStore::Open(const std::string& di
         return RocksError("cannot read the store meta", read);
     }
     LiveKeyIndex live = LiveKeyIndex::Build(StateReader(db.get(), nullptr));
-    return std::unique_ptr<MvccStore>(
-        new MvccStore(std::move(db), meta, std::move(live), options));
+    return std::unique_ptr<MvccStore>(new MvccStore(std::move(db), meta, std::move(live), options));
 }
 
 absl::StatusOr<std::unique_ptr<MvccStore>> MvccStore::OpenFromCheckpoint(
@@ -255,8 +254,8 @@ std::vector<AuxWrite> MvccStore::ListAux() const {
     auto it = reader.NewIterator(std::string(1, encoding::kAuxPrefix),
                                  std::string(1, encoding::kAuxPrefix + 1));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        out.push_back(AuxWrite{.key = std::string(it->key().substr(1)),
-                               .value = std::string(it->value())});
+        out.push_back(
+            AuxWrite{.key = std::string(it->key().substr(1)), .value = std::string(it->value())});
     }
     it->AssertOk();
     return out;

@@ -15,9 +15,7 @@ class AppendOnlyKeyspace : public rocksdb::SliceTransform {
 public:
     const char* Name() const override { return "keel.AppendOnlyKeyspace"; }
 
-    rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-        return {key.data(), 1};
-    }
+    rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return {key.data(), 1}; }
 
     bool InDomain(const rocksdb::Slice& key) const override {
         if (key.empty()) {
@@ -32,8 +30,7 @@ public:
 rocksdb::Options StoreRocksOptions() {
     rocksdb::Options options;
     options.create_if_missing = true;
-    options.memtable_insert_with_hint_prefix_extractor =
-        std::make_shared<AppendOnlyKeyspace>();
+    options.memtable_insert_with_hint_prefix_extractor = std::make_shared<AppendOnlyKeyspace>();
     return options;
 }
 

@@ -90,8 +90,8 @@ void RememberAnswer(keel::v1::SessionRecord& record, keel::v1::CachedResponse an
     const auto position = std::lower_bound(answers->begin(),
                                            answers->end(),
                                            answer.seq(),
-                                           [](const auto& a, uint64_t s) { return a.seq() < s; }) -
-                          answers->begin();
+                                           [](const auto& a, uint64_t s) { return a.seq() < s; })
+                          - answers->begin();
     answers->Add(std::move(answer));
     // Keep seq order (a client may have several requests in flight).
     std::rotate(answers->begin() + position, answers->end() - 1, answers->end());

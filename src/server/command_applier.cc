@@ -2,9 +2,9 @@
 
 #include "base/assert.h"
 #include "base/status.h"
+#include "kv/session_table.h"
 #include "server/kv_translation.h"
 #include "server/lease_translation.h"
-#include "kv/session_table.h"
 
 namespace keel::server {
 
@@ -22,6 +22,7 @@ using kv::SessionRequestAcknowledgedError;
 using kv::SessionTooManyResponsesError;
 using kv::SessionTtl;
 using kv::TouchSession;
+
 namespace {
 
 // Converts the wire request and applies it; a request that does not convert is applied as a
@@ -127,13 +128,13 @@ kv::AuxWrite DeleteSession(uint64_t id) {
 // Applies a no-op entry that commits `writes`; answers `answer`.
 template <typename Answer>
 Answer NoopWith(kv::MvccStore& store,
-               Index index,
-               std::vector<kv::AuxWrite> writes,
-               Answer answer) {
-    store.ApplyNoop(kv::ApplyContext{
-        .index = index, .aux = [&](const absl::Status&, const kv::WriteResponse*) {
-            return std::move(writes);
-        }});
+                Index index,
+                std::vector<kv::AuxWrite> writes,
+                Answer answer) {
+    store.ApplyNoop(
+        kv::ApplyContext{.index = index, .aux = [&](const absl::Status&, const kv::WriteResponse*) {
+                             return std::move(writes);
+                         }});
     return answer;
 }
 
@@ -189,7 +190,7 @@ absl::StatusOr<CommandResponse> ApplyInSession(kv::MvccStore& store,
             const keel::v1::CachedResponse answer = *FindAnswer(*record, seq);
             absl::StatusOr<CommandResponse> replay =
                 answer.code() == 0 ? absl::StatusOr<CommandResponse>(
-                                         ReplayedResponse{.serialized = answer.response()})
+                    ReplayedResponse{.serialized = answer.response()})
                                    : absl::StatusOr<CommandResponse>(AnswerStatus(answer));
             return NoopWith(store, index, {StoreSession(*record)}, std::move(replay));
         }
@@ -203,8 +204,7 @@ absl::StatusOr<CommandResponse> ApplyInSession(kv::MvccStore& store,
             break;
     }
     const kv::ApplyContext ctx{
-        .index = index,
-        .aux = [&](const absl::Status& status, const kv::WriteResponse* response) {
+        .index = index, .aux = [&](const absl::Status& status, const kv::WriteResponse* response) {
             RememberAnswer(*record, ToCachedAnswer(seq, status, response));
             return std::vector<kv::AuxWrite>{StoreSession(*record)};
         }};
@@ -222,8 +222,8 @@ absl::StatusOr<CommandResponse> ApplySessionOp(kv::MvccStore& store,
         // Sweep: registrations are rare, and this bounds what expired sessions leave behind.
         for (const kv::AuxWrite& existing : store.ListAux()) {
             keel::v1::SessionRecord old;
-            if (existing.key.starts_with("session/") && existing.value.has_value() &&
-                old.ParseFromString(*existing.value) && SessionExpired(old, now)) {
+            if (existing.key.starts_with("session/") && existing.value.has_value()
+                && old.ParseFromString(*existing.value) && SessionExpired(old, now)) {
                 writes.push_back(DeleteSession(old.id()));
             }
         }

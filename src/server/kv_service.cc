@@ -6,12 +6,12 @@
 #include "base/limits.h"
 #include "base/status.h"
 #include "kv/limits.h"
+#include "kv/session_table.h"
 #include "kv/txn.h"
 #include "server/errors.h"
 #include "server/grpc_status.h"
 #include "server/kv_translation.h"
 #include "server/limits.h"
-#include "kv/session_table.h"
 
 namespace keel::server {
 
@@ -19,6 +19,7 @@ namespace keel::server {
 using kv::kSessionAckHeader;
 using kv::kSessionIdHeader;
 using kv::kSessionSeqHeader;
+
 namespace {
 
 namespace pb = ::etcdserverpb;

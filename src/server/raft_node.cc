@@ -12,8 +12,8 @@
 #include "server/errors.h"
 #include "server/limits.h"
 #include "server/snapshot_files.h"
-#include "storage/file_system.h"
 #include "storage/disk_fault_file_system.h"
+#include "storage/file_system.h"
 
 namespace keel::server {
 namespace {
@@ -65,8 +65,7 @@ absl::Status CheckMemberFile(storage::FileSystem& fs,
 absl::StatusOr<raft::Restored> BuildRestored(storage::WalContents contents,
                                              const ClusterConfig& cluster,
                                              Index applied) {
-    const Index snapshot_index =
-        contents.snapshot.has_value() ? contents.snapshot->index : Index();
+    const Index snapshot_index = contents.snapshot.has_value() ? contents.snapshot->index : Index();
     const Index last = contents.entries.empty() ? snapshot_index : contents.entries.back().index;
     // A store installed from a leader's checkpoint may be ahead of the log: the checkpoint is
     // newer than its snapshot's index (snapshot_files.h). Raft restarts at the log's end and
@@ -204,20 +203,21 @@ RaftNode::RaftNode(RaftNodeOptions options,
         store_fs_,
         SnapshotDirPath(options_.data_dir),
         options_.snapshot_bytes_max,
-        CheckpointSenderHooks{
-            .create_checkpoint =
-                [this](const std::string& dir) {
-                    std::lock_guard lock(store_mu_);
-                    return store_->CreateCheckpoint(dir);
-                },
-            .send =
-                [this](raft::Message m) {
-                    std::vector<raft::Message> one;
-                    one.push_back(std::move(m));
-                    transport_->Send(std::move(one));
-                },
-            .failed =
-                [this](NodeId peer) { OnSnapshotSent(peer, raft::SnapshotStatus::kFailed); }});
+        CheckpointSenderHooks{.create_checkpoint =
+                                  [this](const std::string& dir) {
+                                      std::lock_guard lock(store_mu_);
+                                      return store_->CreateCheckpoint(dir);
+                                  },
+                              .send =
+                                  [this](raft::Message m) {
+                                      std::vector<raft::Message> one;
+                                      one.push_back(std::move(m));
+                                      transport_->Send(std::move(one));
+                                  },
+                              .failed =
+                                  [this](NodeId peer) {
+                                      OnSnapshotSent(peer, raft::SnapshotStatus::kFailed);
+                                  }});
     PublishView();
 }
 

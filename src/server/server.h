@@ -34,10 +34,10 @@
 #include "server/local_kv_client.h"
 #include "server/lock_service.h"
 #include "server/maintenance_service.h"
+#include "server/raft_node.h"
 #include "server/session_service.h"
 #include "server/watch_hub.h"
 #include "server/watch_service.h"
-#include "server/raft_node.h"
 #include "storage/limits.h"
 
 namespace keel::server {

@@ -16,10 +16,11 @@ inline void FailStopIfFailed(const absl::Status& status, const char* what) {
     if (status.ok()) {
         return;
     }
-    spdlog::critical("cannot {}: {}; stopping (after a failed WAL write or fsync the disk's "
-                     "contents are unknown; a restart recovers from what is durable)",
-                     what,
-                     status.ToString());
+    spdlog::critical(
+        "cannot {}: {}; stopping (after a failed WAL write or fsync the disk's "
+        "contents are unknown; a restart recovers from what is durable)",
+        what,
+        status.ToString());
     spdlog::default_logger()->flush();
     std::_Exit(2);
 }

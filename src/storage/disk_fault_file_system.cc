@@ -55,8 +55,8 @@ absl::Status DiskFaultFileSystem::BeforeSync(const std::string& path) const {
         return absl::OkStatus();
     }
     if (word == "eio") {
-        return absl::ErrnoToStatus(EIO, absl::StrCat("fsync ", path, " (injected by ",
-                                                     control_file_, ")"));
+        return absl::ErrnoToStatus(
+            EIO, absl::StrCat("fsync ", path, " (injected by ", control_file_, ")"));
     }
     int delay_ms = 0;
     if (absl::SimpleAtoi(word, &delay_ms) && delay_ms > 0) {
