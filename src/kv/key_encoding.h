@@ -7,6 +7,7 @@
 //   'k' escaped(user_key) main:be64 sub:be64 -> VersionKind (the key index, key-major)
 //   'l' lease:be64                       -> LeaseRecord
 //   'a' lease:be64 user_key              -> "" (the keys attached to a lease)
+//   'c'                                  -> the cluster record (opaque: the server's membership)
 // escaped(k) is k with each 0x00 written as 0x00 0xff, followed by the terminator 0x00 0x01:
 // it is order-preserving and prefix-free, so the key index sorts by (user key, revision).
 //
@@ -32,6 +33,7 @@ inline constexpr char kLeasePrefix = 'l';
 inline constexpr char kLeaseKeyPrefix = 'a';
 // The server's own records (MvccStore::ReadAux), e.g. client sessions.
 inline constexpr char kAuxPrefix = 's';
+inline constexpr char kClusterRecordKey[] = "c";
 
 // The persistent facts of the store, rewritten by every apply batch.
 struct StoreMeta {

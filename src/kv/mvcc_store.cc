@@ -349,6 +349,34 @@ ApplyOutcome MvccStore::ApplyNoop(ApplyContext ctx) {
         .outcome;
 }
 
+ApplyOutcome MvccStore::ApplyClusterRecord(ApplyContext ctx, const std::string& record) {
+    struct ClusterRecordResponse {
+        ResponseHeader header;
+    };
+
+    return ApplyWrite<ClusterRecordResponse>(ctx,
+                                             [&](WriteTxn& txn, StoreMeta&) {
+                                                 const rocksdb::Status staged = txn.batch().Put(
+                                                     encoding::kClusterRecordKey, record);
+                                                 KEEL_ASSERT_MSG(staged.ok(),
+                                                                 "kv: staging failed: %s",
+                                                                 staged.ToString());
+                                                 return ClusterRecordResponse{};
+                                             })
+        .outcome;
+}
+
+std::optional<std::string> MvccStore::ClusterRecord() const {
+    std::string bytes;
+    const rocksdb::Status read =
+        db_->Get(rocksdb::ReadOptions(), encoding::kClusterRecordKey, &bytes);
+    if (read.IsNotFound()) {
+        return std::nullopt;
+    }
+    KEEL_ASSERT_MSG(read.ok(), "kv: reading the cluster record failed: %s", read.ToString());
+    return bytes;
+}
+
 ApplyResult<WriteResponse> MvccStore::Apply(ApplyContext ctx, const WriteRequest& request) {
     const auto apply_typed = [&](const auto& typed) {
         using Request = std::decay_t<decltype(typed)>;

@@ -152,6 +152,12 @@ public:
     // Records that an entry with no effect on the store (an empty or configuration entry)
     // was applied, so that replay need not revisit it.
     ApplyOutcome ApplyNoop(ApplyContext ctx);
+    // Records the server's cluster record (its membership, opaque to the store) with the
+    // entry that changed it, in the same batch as the applied index, so that it survives
+    // restarts and is part of every checkpoint. Touches no key and no revision.
+    ApplyOutcome ApplyClusterRecord(ApplyContext ctx, const std::string& record);
+    // The last cluster record applied, or nullopt if none ever was. Owner thread.
+    std::optional<std::string> ClusterRecord() const;
     // Dispatches to the Apply* above; the response holds the matching WriteResponse.
     ApplyResult<WriteResponse> Apply(ApplyContext ctx, const WriteRequest& request);
 

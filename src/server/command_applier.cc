@@ -89,6 +89,9 @@ absl::StatusOr<CommandResponse> ApplyOp(kv::MvccStore& store,
                 store, ctx, events, command.lease_revoke(), [&](auto c, const auto& r) {
                     return store.ApplyLeaseRevoke(c, r);
                 });
+        case C::kMembership:
+            store.ApplyNoop(ctx);
+            return absl::InternalError("etcdserver: membership change without a membership");
         case C::kLeaseCheckpoint:
             return ConvertAndApply(
                 store, ctx, events, command.lease_checkpoint(), [&](auto c, const auto& r) {
@@ -285,7 +288,8 @@ absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
 
 AppliedCommand ApplyEntry(kv::MvccStore& store,
                           const raft::Entry& entry,
-                          const CommandObserver& observer) {
+                          const CommandObserver& observer,
+                          const MembershipApplier& apply_membership) {
     KEEL_ASSERT(entry.type == raft::EntryType::kNormal);
     KEEL_ASSERT_MSG(entry.index > store.applied_index(),
                     "entry %d is not above the applied index %d",
@@ -304,6 +308,10 @@ AppliedCommand ApplyEntry(kv::MvccStore& store,
         return AppliedCommand{
             .request_id = 0,
             .response = absl::InternalError("etcdserver: log entry is not a keel command")};
+    }
+    if (command.has_membership() && apply_membership) {
+        return AppliedCommand{.request_id = command.request_id(),
+                              .response = apply_membership(entry.index, command.membership())};
     }
     kv::Events events;
     absl::StatusOr<CommandResponse> response = ApplyCommand(store, entry.index, command, &events);

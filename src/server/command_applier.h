@@ -39,6 +39,11 @@ struct ReplayedResponse {
     std::string serialized;
 };
 
+// The answer to a membership change: the member it was about (server/membership.h).
+struct MembershipResponse {
+    NodeId member;
+};
+
 // The response of any command a client (or the leader's lessor) can propose.
 using CommandResponse = std::variant<kv::PutResponse,
                                      kv::DeleteRangeResponse,
@@ -49,7 +54,8 @@ using CommandResponse = std::variant<kv::PutResponse,
                                      kv::LeaseCheckpointResponse,
                                      AlarmApplied,
                                      SessionOpResponse,
-                                     ReplayedResponse>;
+                                     ReplayedResponse,
+                                     MembershipResponse>;
 
 // Told of every command applied, with its response, in log order (the lessor and the alarm set
 // follow the replicated state this way). Runs on the loop thread with the store's lock held.
@@ -66,10 +72,15 @@ struct AppliedCommand {
 
 // Applies a kNormal entry (Precondition: entry.type == kNormal and entry.index is above the
 // store's applied index). An empty entry (a new leader's no-op) is recorded with ApplyNoop.
-// `observer`, if set, is told of the decoded command and its response.
+// `observer`, if set, is told of the decoded command and its response. A command that changes
+// the membership is handed to `apply_membership` (which must record it in the store at
+// `index`) and not to `observer`; without one it is applied as a no-op and answered Internal.
+using MembershipApplier =
+    std::function<absl::StatusOr<CommandResponse>(Index, const keel::v1::MembershipChange&)>;
 AppliedCommand ApplyEntry(kv::MvccStore& store,
                           const raft::Entry& entry,
-                          const CommandObserver& observer = {});
+                          const CommandObserver& observer = {},
+                          const MembershipApplier& apply_membership = {});
 
 // Applies one decoded command at `index` (a sessioned Put, DeleteRange or Txn goes through
 // the session table: session_table.h); its changes go to `events` when it is not null.

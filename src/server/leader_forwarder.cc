@@ -14,32 +14,32 @@ bool IsForwarded(const grpc::ServerContext& context) {
 }
 
 etcdserverpb::KV::Stub* LeaderForwarder::StubFor(NodeId leader) {
-    const Member* member = cluster_.Find(leader);
-    if (member == nullptr) {
+    const std::optional<std::string> address = peer_address_(leader);
+    if (!address.has_value()) {
         return nullptr;
     }
     std::lock_guard lock(mu_);
-    std::unique_ptr<etcdserverpb::KV::Stub>& stub = stubs_[leader];
+    std::unique_ptr<etcdserverpb::KV::Stub>& stub = stubs_[*address];
     if (stub == nullptr) {
         grpc::ChannelArguments args;
         args.SetMaxReceiveMessageSize(-1);
         args.SetMaxSendMessageSize(-1);
         stub = etcdserverpb::KV::NewStub(grpc::CreateCustomChannel(
-            member->peer_address, grpc::InsecureChannelCredentials(), args));
+            *address, grpc::InsecureChannelCredentials(), args));
     }
     return stub.get();
 }
 
 etcdserverpb::Lease::Stub* LeaderForwarder::LeaseStubFor(NodeId leader) {
-    const Member* member = cluster_.Find(leader);
-    if (member == nullptr) {
+    const std::optional<std::string> address = peer_address_(leader);
+    if (!address.has_value()) {
         return nullptr;
     }
     std::lock_guard lock(mu_);
-    std::unique_ptr<etcdserverpb::Lease::Stub>& stub = lease_stubs_[leader];
+    std::unique_ptr<etcdserverpb::Lease::Stub>& stub = lease_stubs_[*address];
     if (stub == nullptr) {
         stub = etcdserverpb::Lease::NewStub(
-            grpc::CreateChannel(member->peer_address, grpc::InsecureChannelCredentials()));
+            grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
     }
     return stub.get();
 }

@@ -15,9 +15,12 @@
 // Invariant: a request crosses at most one forwarding hop.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include <grpcpp/grpcpp.h>
 
@@ -34,7 +37,10 @@ bool IsForwarded(const grpc::ServerContext& context);
 
 class LeaderForwarder {
 public:
-    explicit LeaderForwarder(const ClusterConfig& cluster) : cluster_(cluster) {}
+    // `peer_address` names a member's peer address (host:port), from the applied membership.
+    using PeerAddressFn = std::function<std::optional<std::string>(NodeId)>;
+
+    explicit LeaderForwarder(PeerAddressFn peer_address) : peer_address_(std::move(peer_address)) {}
 
     // The KV stub of `leader`'s peer address, or nullptr for an unknown member.
     etcdserverpb::KV::Stub* StubFor(NodeId leader);
@@ -48,10 +54,11 @@ public:
         const grpc::ServerContext& server_context, Deadline deadline);
 
 private:
-    const ClusterConfig& cluster_;
+    const PeerAddressFn peer_address_;
     std::mutex mu_;
-    std::map<NodeId, std::unique_ptr<etcdserverpb::KV::Stub>> stubs_;           // guarded by mu_
-    std::map<NodeId, std::unique_ptr<etcdserverpb::Lease::Stub>> lease_stubs_;  // guarded by mu_
+    // By address, so that a member whose peer URL changed gets a new channel.
+    std::map<std::string, std::unique_ptr<etcdserverpb::KV::Stub>> stubs_;  // guarded by mu_
+    std::map<std::string, std::unique_ptr<etcdserverpb::Lease::Stub>> lease_stubs_;  // ditto
 };
 
 }  // namespace keel::server

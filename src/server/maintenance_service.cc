@@ -5,6 +5,7 @@
 #include "server/backup_file.h"
 #include "server/grpc_status.h"
 #include "server/kv_service.h"
+#include "server/move_leader.h"
 
 namespace keel::server {
 
@@ -87,6 +88,12 @@ grpc::Status MaintenanceService::Snapshot(
         }
     } while (offset < archive->size());
     return grpc::Status::OK;
+}
+
+grpc::Status MaintenanceService::MoveLeader(grpc::ServerContext* context,
+                                            const etcdserverpb::MoveLeaderRequest* request,
+                                            etcdserverpb::MoveLeaderResponse* response) {
+    return server::MoveLeader(node_, *context, *request, response);
 }
 
 }  // namespace keel::server

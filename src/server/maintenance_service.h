@@ -59,6 +59,10 @@ public:
     grpc::Status Snapshot(grpc::ServerContext* context,
                           const etcdserverpb::SnapshotRequest* request,
                           grpc::ServerWriter<etcdserverpb::SnapshotResponse>* writer) override;
+    // Leadership transfer (server/move_leader.h).
+    grpc::Status MoveLeader(grpc::ServerContext* context,
+                            const etcdserverpb::MoveLeaderRequest* request,
+                            etcdserverpb::MoveLeaderResponse* response) override;
 
 private:
     RaftNode& node_;

@@ -11,6 +11,9 @@
 #include "base/status.h"
 #include "server/errors.h"
 #include "server/limits.h"
+#include "server/member_join.h"
+#include "server/membership.h"
+#include "server/membership_errors.h"
 #include "server/snapshot_files.h"
 #include "storage/disk_fault_file_system.h"
 #include "storage/file_system.h"
@@ -27,8 +30,14 @@ uint64_t RandomU64() {
     return (static_cast<uint64_t>(device()) << 32) ^ device();
 }
 
-std::string MemberFileContents(const RaftNodeOptions& options, const std::string& name) {
+// The first format, before members could join: name and cluster id only.
+std::string LegacyMemberFileContents(const RaftNodeOptions& options, const std::string& name) {
     return absl::StrFormat("name=%s\ncluster_id=%016x\n", name, options.cluster.cluster_id);
+}
+
+std::string MemberFileContents(const RaftNodeOptions& options, const std::string& name) {
+    return absl::StrCat(LegacyMemberFileContents(options, name),
+                        MemberFileIdentityLines(options.self, options.cluster));
 }
 
 // The data directory names the member and the cluster it was created for, so that a member
@@ -41,7 +50,7 @@ absl::Status CheckMemberFile(storage::FileSystem& fs,
     const std::string expected = MemberFileContents(options, name);
     if (fs.Exists(path)) {
         KEEL_ASSIGN_OR_RETURN(const std::string found, storage::ReadWholeFile(fs, path));
-        if (found != expected) {
+        if (found != expected && found != LegacyMemberFileContents(options, name)) {
             return absl::FailedPreconditionError(
                 absl::StrCat(options.data_dir,
                              " belongs to another member or cluster: it records\n",
@@ -51,11 +60,14 @@ absl::Status CheckMemberFile(storage::FileSystem& fs,
         }
         return absl::OkStatus();
     }
-    if (options.initial_state == InitialClusterState::kExisting) {
+    // A member that joins a running cluster is not in the bootstrap membership; a bootstrap
+    // member started with "existing" must have its data.
+    if (options.initial_state == InitialClusterState::kExisting
+        && options.cluster.Find(options.self) != nullptr) {
         return absl::FailedPreconditionError(
             absl::StrCat("--initial-cluster-state=existing needs this member's data in ",
                          options.data_dir,
-                         "; joining a running cluster as a new member is not supported yet"));
+                         "; only a member added with `etcdctl member add` may start empty"));
     }
     return storage::WriteFileAtomically(fs, path, expected);
 }
@@ -114,10 +126,11 @@ absl::Status ProposeErrorStatus(const raft::ProposeResult& result) {
 
 absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Open(RaftNodeOptions options) {
     const Member* self = options.cluster.Find(options.self);
-    if (self == nullptr) {
+    if (self == nullptr && options.self_name.empty()) {
         return absl::InvalidArgumentError(
             absl::StrFormat("member %x is not in --initial-cluster", options.self.value()));
     }
+    const std::string self_name = self != nullptr ? self->name : options.self_name;
     std::shared_ptr<storage::FileSystem> fs = options.file_system;
     if (fs == nullptr) {
         fs = std::make_shared<storage::PosixFileSystem>();
@@ -126,7 +139,7 @@ absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Open(RaftNodeOptions options
         fs = std::make_shared<storage::DiskFaultFileSystem>(fs, options.debug_fsync_delay_file);
     }
     KEEL_RETURN_IF_ERROR(fs->CreateDir(options.data_dir));
-    KEEL_RETURN_IF_ERROR(CheckMemberFile(*fs, options, self->name));
+    KEEL_RETURN_IF_ERROR(CheckMemberFile(*fs, options, self_name));
     KEEL_ASSIGN_OR_RETURN(
         storage::WalOpened opened,
         storage::Wal::Open(*fs, storage::JoinPath(options.data_dir, kWalDirName), options.wal));
@@ -180,6 +193,7 @@ RaftNode::RaftNode(RaftNodeOptions options,
           return lessor;
       }()),
       db_size_bytes_(store_->ApproximateSizeBytes()),
+      membership_(LoadMembership(*store_, options_.cluster)),
       next_request_id_(RandomU64()),
       compaction_points_(std::max<uint64_t>(
           1, (options_.snapshot_count + options_.snapshot_catchup_entries) / 256)),
@@ -203,21 +217,22 @@ RaftNode::RaftNode(RaftNodeOptions options,
         store_fs_,
         SnapshotDirPath(options_.data_dir),
         options_.snapshot_bytes_max,
-        CheckpointSenderHooks{.create_checkpoint =
-                                  [this](const std::string& dir) {
-                                      std::lock_guard lock(store_mu_);
-                                      return store_->CreateCheckpoint(dir);
-                                  },
-                              .send =
-                                  [this](raft::Message m) {
-                                      std::vector<raft::Message> one;
-                                      one.push_back(std::move(m));
-                                      transport_->Send(std::move(one));
-                                  },
-                              .failed =
-                                  [this](NodeId peer) {
-                                      OnSnapshotSent(peer, raft::SnapshotStatus::kFailed);
-                                  }});
+        CheckpointSenderHooks{
+            .create_checkpoint =
+                [this](const std::string& dir) {
+                    std::lock_guard lock(store_mu_);
+                    return store_->CreateCheckpoint(dir);
+                },
+            .send =
+                [this](raft::Message m) {
+                    std::vector<raft::Message> one;
+                    one.push_back(std::move(m));
+                    transport_->Send(std::move(one));
+                },
+            .failed =
+                [this](NodeId peer) { OnSnapshotSent(peer, raft::SnapshotStatus::kFailed); }});
+    membership_view_ = std::make_shared<const keel::v1::MembershipRecord>(membership_);
+    removed_ = IsRemoved(membership_, options_.self);
     PublishView();
 }
 
@@ -228,11 +243,13 @@ RaftNode::~RaftNode() {
 void RaftNode::Start() {
     KEEL_ASSERT(!started_);
     started_ = true;
-    for (const Member& member : options_.cluster.members) {
-        if (member.id != options_.self) {
-            transport_->AddPeer(member.id, member.peer_address);
+    for (const auto& [id, address] : options_.known_peers) {
+        if (id != options_.self) {
+            transport_->AddPeer(id, address);
+            peer_addresses_[id] = address;
         }
     }
+    UpdatePeers();
     loop_thread_ = std::thread([this] { Loop(); });
 }
 
@@ -277,6 +294,9 @@ void RaftNode::Stop() {
 }
 
 absl::StatusOr<CommandResponse> RaftNode::Propose(keel::v1::Command command, Deadline deadline) {
+    if (removed()) {
+        return MemberRemovedError();
+    }
     if (disk_full_.load()) {
         return DiskFullError();
     }
@@ -311,6 +331,9 @@ absl::StatusOr<CommandResponse> RaftNode::Propose(keel::v1::Command command, Dea
 }
 
 absl::Status RaftNode::WaitReadIndex(Deadline deadline) {
+    if (removed()) {
+        return MemberRemovedError();
+    }
     if (disk_full_.load()) {
         return DiskFullError();
     }
@@ -388,7 +411,7 @@ void RaftNode::OnMessages(std::vector<raft::Message> messages) {
 void RaftNode::OnUnreachable(NodeId peer) {
     {
         std::lock_guard lock(inbox_mu_);
-        if (stopping_ || inbox_.unreachable.size() >= options_.cluster.members.size()) {
+        if (stopping_ || inbox_.unreachable.size() >= kMembersMax) {
             return;
         }
         inbox_.unreachable.push_back(peer);
@@ -450,6 +473,9 @@ void RaftNode::HandleInbox(Inbox& inbox) {
     for (QueuedRead& read : inbox.reads) {
         ReadQueued(read);
     }
+    for (const NodeId target : inbox.transfers) {
+        raw_->TransferLeadership(target);
+    }
 }
 
 void RaftNode::ProposeQueued(QueuedProposal& proposal) {
@@ -463,6 +489,10 @@ void RaftNode::ProposeQueued(QueuedProposal& proposal) {
             return;
         }
         parked_.push_back(std::move(proposal));
+        return;
+    }
+    if (proposal.membership.has_value()) {
+        ProposeMembershipQueued(proposal);
         return;
     }
     const raft::ProposeResult result = raw_->Propose(std::move(proposal.data));

@@ -34,6 +34,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +47,7 @@
 #include <absl/status/statusor.h>
 
 #include "keel/v1/command.pb.h"
+#include "keel/v1/membership.pb.h"
 #include "kv/mvcc_store.h"
 #include "raft/raw_node.h"
 #include "server/alarm_set.h"
@@ -66,8 +69,8 @@ namespace keel::server {
 enum class InitialClusterState : uint8_t {
     // Bootstrap from --initial-cluster when the data directory is empty; restart otherwise.
     kNew = 0,
-    // The data directory must hold this member's state. Joining a running cluster as a new
-    // member (etcd's member add) is not supported yet (TODO(#4)).
+    // The data directory holds this member's state, or the member joins a running cluster
+    // (after etcd's member add) and starts empty (server/member_join.h).
     kExisting = 1,
 };
 
@@ -101,6 +104,13 @@ struct RaftNodeOptions {
     uint64_t snapshot_catchup_entries = 5000;
     // The largest checkpoint archive this member sends or accepts.
     uint64_t snapshot_bytes_max = 512 * 1024 * 1024;
+    // This member's name when it is not in `cluster` (a member that joined after bootstrap).
+    std::string self_name;
+    // Peer addresses known before the applied membership names them (a joining member learns
+    // them from the cluster it joins), as (member id, host:port).
+    std::vector<std::pair<NodeId, std::string>> known_peers;
+    // Called once, on the loop thread, when this member applies its own removal.
+    std::function<void()> on_removed;
 };
 
 // What RPC threads may know of the node's Raft state (for response headers and Status).
@@ -196,11 +206,38 @@ public:
         const kv::LeaseTimeToLiveRequest& request) const;
     kv::LeaseLeasesResponse LeaseLeases() const;
 
+    // The bootstrap membership (--initial-cluster of the members that created the cluster).
     const ClusterConfig& cluster() const { return options_.cluster; }
+
+    // ---- Membership (raft_node_membership.cc). Thread-safe. ----
+
+    // Proposes a membership change (membership.h) and waits until it applies. An add with id
+    // 0 gets a fresh id here. Errors: as Propose, ValidateMembershipChange's errors,
+    // LearnerNotReadyError() for a promote of a learner that lags the leader, and
+    // MemberRemovedError() on a removed member.
+    absl::StatusOr<keel::v1::ProposeMembershipResponse> ProposeMembership(
+        keel::v1::MembershipChange change, Deadline deadline);
+    // The membership as this member has applied it.
+    std::shared_ptr<const keel::v1::MembershipRecord> membership() const;
+    // The first peer address of member `id` as this member knows it, or nullopt.
+    std::optional<std::string> PeerAddress(NodeId id) const;
+    // Hands leadership to `target` (etcd's MoveLeader, dissertation §3.10) and waits until it
+    // leads. Errors: NotLeaderError() unless this member leads; BadLeaderTransfereeError() if
+    // `target` is not a voting member; LeaderTransferTimeoutError(); StoppedError().
+    absl::Status TransferLeadership(NodeId target, Deadline deadline);
+    // True once this member applied its own removal, or was told of it (MarkRemoved).
+    bool removed() const { return removed_.load(); }
+    // Another member's applied membership lists this member as removed: stop serving and call
+    // options.on_removed (once).
+    void MarkRemoved();
+
+    uint64_t cluster_id() const { return options_.cluster.cluster_id; }
 
 private:
     struct QueuedProposal {
         std::string data;
+        // Set for a membership change: `data` is empty and the loop validates and encodes it.
+        std::optional<keel::v1::MembershipChange> membership;
         ProposalPromise promise;
         Deadline deadline;
     };
@@ -217,10 +254,11 @@ private:
         std::deque<QueuedProposal> proposals;
         std::deque<QueuedRead> reads;
         std::vector<std::pair<NodeId, raft::SnapshotStatus>> snapshot_reports;
+        std::vector<NodeId> transfers;  // leadership transfer targets
 
         bool empty() const {
             return messages.empty() && unreachable.empty() && proposals.empty() && reads.empty()
-                   && snapshot_reports.empty();
+                   && snapshot_reports.empty() && transfers.empty();
         }
     };
 
@@ -248,7 +286,19 @@ private:
     // Steps 2-4 of a durable Ready: send, apply and answer, Advance.
     void Finish(raft::Ready ready);
     void Apply(const raft::Ready& ready);
-    void ApplyConfChange(const raft::Entry& entry);
+    // ---- Loop thread: membership (raft_node_membership.cc). ----
+    absl::StatusOr<CommandResponse> ApplyConfChange(const raft::Entry& entry);
+    // Applies a membership change that is not a Raft conf change (a Command.membership entry).
+    absl::StatusOr<CommandResponse> ApplyMembershipCommand(
+        Index index, const keel::v1::MembershipChange& change);
+    absl::StatusOr<CommandResponse> ApplyMembershipChange(
+        Index index, const keel::v1::MembershipChange& change);
+    void ProposeMembershipQueued(QueuedProposal& proposal);
+    // Points the transport at every member the membership names and drops removed ones.
+    void UpdatePeers();
+    // Where to dial `member`: its first peer URL's address, or the bootstrap configuration's
+    // address for a bootstrap member whose URL is unchanged (keeld's --debug-peer-dial).
+    std::optional<std::string> DialAddress(const keel::v1::MemberRecord& member) const;
 
     // ---- Leases, alarms and the quota (raft_node_lease.cc). ----
     // Loop thread, once per tick: proposes the revokes of expired leases and the due lease
@@ -319,6 +369,12 @@ private:
     // The store's size as of the last refresh (loop thread, about once a second).
     std::atomic<uint64_t> db_size_bytes_{0};
     Deadline next_size_refresh_;  // loop thread only
+    // Loop thread only: the applied membership, and the address each peer's sender uses.
+    keel::v1::MembershipRecord membership_;
+    std::map<NodeId, std::string> peer_addresses_;
+    // The applied membership for other threads; guarded by view_mu_.
+    std::shared_ptr<const keel::v1::MembershipRecord> membership_view_;
+    std::atomic<bool> removed_{false};
 
     std::atomic<uint64_t> next_request_id_;
     std::atomic<bool> disk_full_{false};

@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include "base/assert.h"
-#include "raft/conf_change_codec.h"
 #include "server/limits.h"
 #include "server/raft_node.h"
 #include "server/ready_order.h"
@@ -132,17 +131,16 @@ void RaftNode::Apply(const raft::Ready& ready) {
                         entry.index.value(),
                         store_->applied_index().value());
         if (entry.type == raft::EntryType::kConfChange) {
-            ApplyConfChange(entry);
+            proposals_.OnApplied(entry.index, entry.term, ApplyConfChange(entry));
             compaction_points_.OnApplied(entry.index, entry.term, conf_);
-            proposals_.OnApplied(
-                entry.index,
-                entry.term,
-                absl::InternalError("etcdserver: entry was a configuration change"));
             continue;
         }
-        AppliedCommand applied =
-            ApplyEntry(*store_, entry, [this](const keel::v1::Command& c, const auto& r) {
-                OnCommandApplied(c, r);
+        AppliedCommand applied = ApplyEntry(
+            *store_,
+            entry,
+            [this](const keel::v1::Command& c, const auto& r) { OnCommandApplied(c, r); },
+            [this](Index index, const keel::v1::MembershipChange& c) {
+                return ApplyMembershipCommand(index, c);
             });
         proposals_.OnApplied(entry.index, entry.term, applied.response);
         if (apply_observer_ != nullptr && !applied.events.empty()) {
@@ -151,21 +149,6 @@ void RaftNode::Apply(const raft::Ready& ready) {
         compaction_points_.OnApplied(entry.index, entry.term, conf_);
     }
     applied_ = store_->applied_index();
-}
-
-void RaftNode::ApplyConfChange(const raft::Entry& entry) {
-    // keeld does not propose membership changes yet; a log that holds one (written by a later
-    // version) is still applied faithfully, or Raft's configuration would diverge.
-    store_->ApplyNoop(kv::ApplyContext{.index = entry.index});
-    absl::StatusOr<raft::ConfChange> change = raft::DecodeConfChange(entry.data);
-    KEEL_ASSERT_MSG(change.ok(),
-                    "committed conf change %d does not decode: %s",
-                    entry.index.value(),
-                    change.status().ToString());
-    conf_ = raw_->ApplyConfChange(*change);
-    spdlog::info("applied a configuration change at {}: {} voters",
-                 entry.index.value(),
-                 conf_.voters.size());
 }
 
 }  // namespace keel::server

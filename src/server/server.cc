@@ -6,6 +6,7 @@
 
 #include "base/status.h"
 #include "server/limits.h"
+#include "server/member_join.h"
 
 namespace keel::server {
 namespace {
@@ -44,16 +45,19 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> BuildAndStart(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
-    const Member* self = options.cluster.FindByName(options.name);
-    if (self == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--name=", options.name, " is not in --initial-cluster"));
-    }
+    KEEL_ASSIGN_OR_RETURN(MemberIdentity identity,
+                          ResolveMemberIdentity(options.name,
+                                                options.data_dir,
+                                                options.cluster,
+                                                options.initial_state,
+                                                options.join_timeout));
+    const NodeId self_id = identity.id;
+    const uint64_t cluster_id = identity.bootstrap.cluster_id;
     KEEL_ASSIGN_OR_RETURN(std::unique_ptr<RaftNode> node,
                           RaftNode::Open(RaftNodeOptions{
                               .data_dir = options.data_dir,
-                              .cluster = options.cluster,
-                              .self = self->id,
+                              .cluster = std::move(identity.bootstrap),
+                              .self = self_id,
                               .initial_state = options.initial_state,
                               .tick_interval = options.tick_interval,
                               .election_timeout_ticks = options.election_timeout_ticks,
@@ -64,15 +68,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                               .limits = options.limits,
                               .snapshot_count = options.snapshot_count,
                               .snapshot_catchup_entries = options.snapshot_catchup_entries,
+                              .self_name = options.name,
+                              .known_peers = std::move(identity.known_peers),
+                              .on_removed = options.on_removed,
                           }));
+    if (node->removed()) {
+        return absl::FailedPreconditionError(
+            "etcdserver: the member has been permanently removed from the cluster");
+    }
     std::unique_ptr<Server> server(new Server(std::move(node), options));
     KEEL_RETURN_IF_ERROR(server->Listen(options));
     server->watch_hub_.Start();
     server->node_->Start();
+    server->publisher_.Start();
     spdlog::info("member {} ({:x}) of cluster {:x} serving clients on {}, peers on {}",
                  options.name,
-                 self->id.value(),
-                 options.cluster.cluster_id,
+                 self_id.value(),
+                 cluster_id,
                  absl::StrJoin(options.client_addresses, ","),
                  options.peer_address);
     return server;
@@ -85,19 +97,22 @@ Server::Server(std::unique_ptr<RaftNode> node, const ServerOptions& options)
           .compacted_revision = [this] { return node_->compacted_revision(); },
           .initial_revision = node_->revision(),
       }),
-      forwarder_(node_->cluster()),
+      forwarder_([node = node_.get()](NodeId id) { return node->PeerAddress(id); }),
       client_kv_(*node_, forwarder_),
       peer_kv_(*node_, forwarder_),
       maintenance_(*node_),
       client_lease_(*node_, forwarder_),
       peer_lease_(*node_, forwarder_),
       peer_maintenance_(*node_),
-      cluster_(*node_, options.client_urls),
+      membership_proposer_(*node_),
+      membership_peer_(*node_),
+      cluster_(*node_, membership_proposer_),
       watch_(*node_, watch_hub_),
       key_waiter_(watch_hub_, local_kv_),
       lock_(local_kv_, key_waiter_),
       election_(local_kv_, key_waiter_),
-      session_(*node_) {
+      session_(*node_),
+      publisher_(*node_, membership_proposer_, options.name, options.client_urls) {
     node_->SetApplyObserver(&watch_hub_);
 }
 
@@ -108,6 +123,7 @@ absl::Status Server::Listen(const ServerOptions& options) {
     peer_builder.RegisterService(&peer_kv_);
     peer_builder.RegisterService(&peer_lease_);
     peer_builder.RegisterService(&peer_maintenance_);
+    peer_builder.RegisterService(&membership_peer_);
     KEEL_ASSIGN_OR_RETURN(peer_server_, BuildAndStart(peer_builder, {options.peer_address}, ports));
     grpc::ServerBuilder client_builder;
     client_builder.RegisterService(&client_kv_);
@@ -133,6 +149,7 @@ void Server::Shutdown() {
         return;
     }
     shut_down_ = true;
+    publisher_.Stop();
     node_->Stop();
     const auto deadline = std::chrono::system_clock::now() + kGrpcShutdownGrace;
     if (client_server_ != nullptr) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,8 @@
 #include "server/local_kv_client.h"
 #include "server/lock_service.h"
 #include "server/maintenance_service.h"
+#include "server/member_publisher.h"
+#include "server/membership_peer_service.h"
 #include "server/raft_node.h"
 #include "server/session_service.h"
 #include "server/watch_hub.h"
@@ -60,6 +63,10 @@ struct ServerOptions {
     uint64_t snapshot_count = 10000;
     uint64_t snapshot_catchup_entries = 5000;
     uint64_t wal_segment_bytes = storage::kSegmentBytesDefault;
+    // Called once when this member applies its own removal (keeld exits then, as etcd does).
+    std::function<void()> on_removed;
+    // How long a member joining a running cluster tries to reach it (member_join.h).
+    std::chrono::milliseconds join_timeout{10000};
 };
 
 class Server {
@@ -90,6 +97,8 @@ private:
     LeaseService client_lease_;
     LeaseService peer_lease_;
     MaintenanceService peer_maintenance_;
+    MembershipProposer membership_proposer_;
+    MembershipPeerService membership_peer_;
     ClusterService cluster_;
     WatchService watch_;
     LocalKvClient local_kv_;
@@ -97,6 +106,7 @@ private:
     LockService lock_;
     ElectionService election_;
     SessionService session_;
+    MemberPublisher publisher_;
     std::unique_ptr<grpc::Server> peer_server_;
     std::unique_ptr<grpc::Server> client_server_;
     bool shut_down_ = false;

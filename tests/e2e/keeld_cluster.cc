@@ -53,17 +53,33 @@ KeeldCluster::~KeeldCluster() = default;
 void KeeldCluster::Start(int i) {
     Member& m = members_.at(i);
     m.process.reset();  // reaps a previous incarnation
-    std::vector<std::string> args{
+    std::vector<std::string> argv = {
         KEELD_PATH,
         "--name=" + m.name,
         "--data-dir=" + DataDir(i),
         "--listen-client-urls=http://127.0.0.1:" + std::to_string(m.client_port),
-        "--listen-peer-urls=http://127.0.0.1:" + std::to_string(m.peer_port),
+        "--listen-peer-urls=" + PeerUrl(i),
         "--initial-cluster=" + initial_cluster_,
         "--tick-ms=" + std::to_string(options_.tick_ms),
         "--election-ticks=" + std::to_string(options_.election_ticks)};
-    args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
-    m.process = std::make_unique<Process>(std::move(args), dir_.path() + "/" + m.name + ".log");
+    if (m.joins) {
+        argv[5] += "," + m.name + "=" + PeerUrl(i);
+        argv.push_back("--initial-cluster-state=existing");
+    }
+    argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+    m.process = std::make_unique<Process>(argv, dir_.path() + "/" + m.name + ".log");
+}
+
+int KeeldCluster::AddJoiningMember() {
+    members_.push_back(Member{.name = "m" + std::to_string(members_.size() + 1),
+                              .client_port = PickFreePort(),
+                              .peer_port = PickFreePort(),
+                              .joins = true});
+    return size() - 1;
+}
+
+std::string KeeldCluster::PeerUrl(int i) const {
+    return "http://127.0.0.1:" + std::to_string(members_.at(i).peer_port);
 }
 
 void KeeldCluster::Kill(int i) {

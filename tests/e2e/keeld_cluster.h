@@ -35,6 +35,16 @@ public:
 
     // Starts member i (again, after Kill/Stop: same name, ports and data directory).
     void Start(int i);
+    // Adds a member that is not started: fresh ports and name "m<size+1>". Started, it joins
+    // the running cluster (--initial-cluster-state=existing, with an --initial-cluster of the
+    // original members plus itself), so `etcdctl member add` must come first. Returns its
+    // index.
+    int AddJoiningMember();
+    // "http://127.0.0.1:port" of member i's peer listener.
+    std::string PeerUrl(int i) const;
+    std::string Name(int i) const { return members_.at(i).name; }
+    // Member i's id as it reports it (0 if it does not answer).
+    uint64_t MemberId(int i);
     // SIGKILL, as a crash.
     void Kill(int i);
     // SIGTERM, then waits up to `timeout` for a clean exit; false if it did not exit.
@@ -63,11 +73,11 @@ private:
         std::string name;
         int client_port = 0;
         int peer_port = 0;
+        bool joins = false;  // started with --initial-cluster-state=existing
         std::unique_ptr<Process> process;
     };
 
     std::optional<uint64_t> LeaderSeenBy(int i);
-    uint64_t MemberId(int i);
 
     KeeldClusterOptions options_;
     TempDir dir_;

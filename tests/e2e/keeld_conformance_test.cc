@@ -527,6 +527,100 @@ TEST_P(KvConformance, EtcdctlWatchPrintsHistoryThenLiveEvents) {
     const std::string all = "PUT\new/1\na\nPUT\new/2\nb\nPUT\new/3\nc\nDELETE\new/1\n\n";
     EXPECT_EQ(wait_for(all), all);
     watch.Kill();
+
+// Membership: etcd's errors for bad member operations, and MemberList's fields. Only learner
+// adds change anything (a voter add to a one-member etcd fails its strict reconfiguration
+// check, which keeld does not have).
+TEST_P(KvConformance, MembershipErrorsMatchEtcd) {
+    auto cluster = pb::Cluster::NewStub(channel_);
+    // Every member lists its name and client URLs (keeld members publish them after start).
+    pb::MemberListResponse list;
+    const auto deadline = std::chrono::steady_clock::now() + kStartupTimeout;
+    bool complete = false;
+    while (!complete && std::chrono::steady_clock::now() < deadline) {
+        ASSERT_TRUE(cluster->MemberList(Context().get(), pb::MemberListRequest(), &list).ok());
+        complete = true;
+        for (const pb::Member& member : list.members()) {
+            complete = complete && !member.name().empty() && member.clienturls_size() > 0;
+        }
+        if (!complete) {
+            std::this_thread::sleep_for(50ms);
+        }
+    }
+    ASSERT_TRUE(complete) << list.DebugString();
+    ASSERT_GT(list.members_size(), 0);
+    const pb::Member& voter = list.members(0);
+    EXPECT_FALSE(voter.islearner());
+    ASSERT_GT(voter.peerurls_size(), 0);
+
+    constexpr uint64_t kUnknown = 0x1234;
+    pb::MemberRemoveRequest remove;
+    remove.set_id(kUnknown);
+    pb::MemberRemoveResponse remove_resp;
+    pb::MemberUpdateRequest update;
+    update.set_id(kUnknown);
+    update.add_peerurls("http://127.0.0.1:1");
+    pb::MemberUpdateResponse update_resp;
+    pb::MemberPromoteRequest promote_voter;
+    promote_voter.set_id(voter.id());
+    pb::MemberPromoteResponse promote_resp;
+    pb::MemberAddRequest taken_url;
+    taken_url.add_peerurls(voter.peerurls(0));
+    taken_url.set_islearner(true);
+    pb::MemberAddRequest bad_url;
+    bad_url.add_peerurls("not-a-url");
+    bad_url.set_islearner(true);
+    pb::MemberAddResponse add_resp;
+    struct Case {
+        grpc::Status status;
+        grpc::StatusCode code;
+        std::string message;
+    };
+    const Case cases[] = {
+        {cluster->MemberRemove(Context().get(), remove, &remove_resp),
+         grpc::StatusCode::NOT_FOUND,
+         "etcdserver: member not found"},
+        {cluster->MemberUpdate(Context().get(), update, &update_resp),
+         grpc::StatusCode::NOT_FOUND,
+         "etcdserver: member not found"},
+        {cluster->MemberPromote(Context().get(), promote_voter, &promote_resp),
+         grpc::StatusCode::FAILED_PRECONDITION,
+         "etcdserver: can only promote a learner member"},
+        {cluster->MemberAdd(Context().get(), taken_url, &add_resp),
+         grpc::StatusCode::FAILED_PRECONDITION,
+         "etcdserver: Peer URLs already exists"},
+        {cluster->MemberAdd(Context().get(), bad_url, &add_resp),
+         grpc::StatusCode::INVALID_ARGUMENT,
+         "etcdserver: given member URLs are invalid"},
+    };
+    for (const Case& c : cases) {
+        EXPECT_EQ(c.status.error_code(), c.code) << c.message;
+        EXPECT_EQ(c.status.error_message(), c.message);
+    }
+
+    // One learner is allowed; a second is refused. A learner that never started cannot be
+    // promoted: it is not in sync with the leader.
+    pb::MemberAddRequest learner;
+    learner.add_peerurls("http://127.0.0.1:1");
+    learner.set_islearner(true);
+    const grpc::Status added = cluster->MemberAdd(Context().get(), learner, &add_resp);
+    ASSERT_TRUE(added.ok()) << added.error_message();
+    EXPECT_TRUE(add_resp.member().islearner());
+    EXPECT_EQ(add_resp.member().peerurls(0), "http://127.0.0.1:1");
+    EXPECT_EQ(add_resp.members_size(), list.members_size() + 1);
+    const uint64_t learner_id = add_resp.member().id();
+    pb::MemberAddRequest second = learner;
+    second.set_peerurls(0, "http://127.0.0.1:2");
+    const grpc::Status refused = cluster->MemberAdd(Context().get(), second, &add_resp);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(refused.error_message(), "etcdserver: too many learner members in cluster");
+    pb::MemberPromoteRequest promote_learner;
+    promote_learner.set_id(learner_id);
+    const grpc::Status lagging =
+        cluster->MemberPromote(Context().get(), promote_learner, &promote_resp);
+    EXPECT_EQ(lagging.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(lagging.error_message(),
+              "etcdserver: can only promote a learner member which is in sync with leader");
 }
 
 // ---- Lease: on both servers (moved here from etcd_conformance_test.cc). ----

@@ -189,3 +189,29 @@ TEST(MvccSize, GrowsWithData) {
 
 }  // namespace
 }  // namespace keel::kv
+
+namespace keel::kv {
+namespace {
+
+TEST(MvccDurability, ClusterRecordTravelsWithTheAppliedIndexAndCheckpoints) {
+    testing::ScratchDir dir;
+    {
+        auto store = OpenOrDie(dir.Sub("db"));
+        EXPECT_EQ(store->ClusterRecord(), std::nullopt);
+        (void)store->ApplyPut({Index(1)}, {.key = "k", .value = "v"});
+        const Revision before = store->revision();
+        EXPECT_EQ(store->ApplyClusterRecord({Index(2)}, "members-1"), ApplyOutcome::kApplied);
+        EXPECT_EQ(store->applied_index(), Index(2));
+        EXPECT_EQ(store->revision(), before);  // not a key change
+        // A replay of an applied entry changes nothing.
+        EXPECT_EQ(store->ApplyClusterRecord({Index(2)}, "stale"), ApplyOutcome::kAlreadyApplied);
+        EXPECT_EQ(store->ClusterRecord(), "members-1");
+        ASSERT_TRUE(store->CreateCheckpoint(dir.Sub("checkpoint")).ok());
+        store->CheckInvariants();
+    }
+    EXPECT_EQ(OpenOrDie(dir.Sub("db"))->ClusterRecord(), "members-1");
+    EXPECT_EQ(OpenOrDie(dir.Sub("checkpoint"))->ClusterRecord(), "members-1");
+}
+
+}  // namespace
+}  // namespace keel::kv

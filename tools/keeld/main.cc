@@ -17,6 +17,7 @@
 #include <absl/strings/str_split.h>
 #include <absl/synchronization/mutex.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -65,8 +66,8 @@ void AddFlags(CLI::App& app, Flags& flags) {
                    "name=http://host:port,... for every member (default: NAME=peer URL)");
     app.add_option("--initial-cluster-state",
                    flags.initial_cluster_state,
-                   "new (bootstrap or restart) or existing (restart only; joining a running "
-                   "cluster is not supported yet)")
+                   "new (bootstrap or restart) or existing (restart, or join a running cluster "
+                   "after `etcdctl member add`)")
         ->check(CLI::IsMember({"new", "existing"}));
     app.add_option("--tick-ms", flags.tick_ms, "Raft tick interval in milliseconds")
         ->check(CLI::Range(1, 10000));
@@ -152,6 +153,8 @@ absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
                                             : flags.initial_cluster;
     KEEL_ASSIGN_OR_RETURN(options.cluster, ParseInitialCluster(initial_cluster));
     KEEL_RETURN_IF_ERROR(ApplyPeerDialOverrides(flags.debug_peer_dial, options.cluster));
+    // A removed member exits, as etcd does: main is waiting for SIGTERM.
+    options.on_removed = [] { kill(getpid(), SIGTERM); };
     options.initial_state = flags.initial_cluster_state == "existing"
                                 ? InitialClusterState::kExisting
                                 : InitialClusterState::kNew;
