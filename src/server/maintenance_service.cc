@@ -5,6 +5,7 @@
 #include "server/backup_file.h"
 #include "server/grpc_status.h"
 #include "server/kv_service.h"
+#include "server/membership.h"
 #include "server/move_leader.h"
 
 namespace keel::server {

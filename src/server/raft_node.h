@@ -299,6 +299,9 @@ private:
     // Where to dial `member`: its first peer URL's address, or the bootstrap configuration's
     // address for a bootstrap member whose URL is unchanged (keeld's --debug-peer-dial).
     std::optional<std::string> DialAddress(const keel::v1::MemberRecord& member) const;
+    // Re-reads the membership from the store: call after the store was replaced (a snapshot
+    // installed), since the snapshot's record supersedes the one applied so far.
+    void ReloadMembership();
 
     // ---- Leases, alarms and the quota (raft_node_lease.cc). ----
     // Loop thread, once per tick: proposes the revokes of expired leases and the due lease

@@ -11,6 +11,7 @@
 #include "raft/conf_change_codec.h"
 #include "server/errors.h"
 #include "server/limits.h"
+#include "server/member_join.h"
 #include "server/membership.h"
 #include "server/membership_errors.h"
 #include "server/raft_node.h"
@@ -243,6 +244,18 @@ absl::StatusOr<CommandResponse> RaftNode::ApplyMembershipChange(
         MarkRemoved();
     }
     return MembershipResponse{.member = ChangeSubject(change)};
+}
+
+void RaftNode::ReloadMembership() {
+    membership_ = LoadMembership(*store_, options_.cluster);
+    {
+        std::lock_guard lock(view_mu_);
+        membership_view_ = std::make_shared<const keel::v1::MembershipRecord>(membership_);
+    }
+    UpdatePeers();
+    if (IsRemoved(membership_, options_.self)) {
+        MarkRemoved();
+    }
 }
 
 void RaftNode::MarkRemoved() {

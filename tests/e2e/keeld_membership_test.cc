@@ -169,7 +169,7 @@ TEST(KeeldMembership, AddLearnerPromoteRemoveAndMoveLeaderUnderWrites) {
     EXPECT_NE(add.output.find("ETCD_INITIAL_CLUSTER_STATE=\"existing\""), std::string::npos)
         << add.output;
     std::smatch id_match;
-    ASSERT_TRUE(std::regex_search(add.output, id_match, std::regex("Member ([0-9a-f]+) added")))
+    ASSERT_TRUE(std::regex_search(add.output, id_match, std::regex("Member +([0-9a-f]+) added")))
         << add.output;
     const std::string added_id = id_match[1];
 
