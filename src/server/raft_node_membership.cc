@@ -147,13 +147,14 @@ void RaftNode::ProposeMembershipQueued(QueuedProposal& proposal) {
         change.mutable_add()->set_id(
             NewMemberId(urls, options_.cluster.cluster_id, RandomSalt()).value());
     }
-    if (absl::Status valid = ValidateMembershipChange(membership_, change); !valid.ok()) {
-        proposal.promise.set_value(valid);
-        return;
-    }
+    // Only the leader judges: a follower's record may lag the log.
     const raft::Status status = raw_->GetStatus();
     if (status.soft_state.role != raft::Role::kLeader) {
         proposal.promise.set_value(NotLeaderError());
+        return;
+    }
+    if (absl::Status valid = ValidateMembershipChange(membership_, change); !valid.ok()) {
+        proposal.promise.set_value(valid);
         return;
     }
     if (change.has_promote()) {
