@@ -527,6 +527,7 @@ TEST_P(KvConformance, EtcdctlWatchPrintsHistoryThenLiveEvents) {
     const std::string all = "PUT\new/1\na\nPUT\new/2\nb\nPUT\new/3\nc\nDELETE\new/1\n\n";
     EXPECT_EQ(wait_for(all), all);
     watch.Kill();
+}
 
 // Membership: etcd's errors for bad member operations, and MemberList's fields. Only learner
 // adds change anything (a voter add to a one-member etcd fails its strict reconfiguration
