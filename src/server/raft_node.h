@@ -302,6 +302,10 @@ private:
     // Re-reads the membership from the store: call after the store was replaced (a snapshot
     // installed), since the snapshot's record supersedes the one applied so far.
     void ReloadMembership();
+    // Loop thread, in SkipCoveredEntry: whether a conf change the installed checkpoint already
+    // holds was accepted when it applied on the leader (the reloaded record shows its effect;
+    // a refused one never reached Raft's configuration, so it must not here either).
+    bool CoveredConfChangeTookEffect(const raft::ConfChange& change) const;
 
     // ---- Leases, alarms and the quota (raft_node_lease.cc). ----
     // Loop thread, once per tick: proposes the revokes of expired leases and the due lease

@@ -259,6 +259,26 @@ void RaftNode::ReloadMembership() {
     }
 }
 
+bool RaftNode::CoveredConfChangeTookEffect(const raft::ConfChange& change) const {
+    absl::StatusOr<keel::v1::MembershipChange> membership_change = MembershipChangeOf(change);
+    if (!membership_change.ok()) {
+        return true;  // not one of ours (e.g. Raft's leave-joint): always applied
+    }
+    const NodeId subject = ChangeSubject(*membership_change);
+    if (IsRemoved(membership_, subject)) {
+        return true;  // it was a member, so its add (and any promote or remove) took effect
+    }
+    const keel::v1::MemberRecord* member = FindMember(membership_, subject);
+    switch (membership_change->op_case()) {
+        case keel::v1::MembershipChange::kAdd:
+            return member != nullptr;  // a refused add's fresh id is in no record
+        case keel::v1::MembershipChange::kPromote:
+            return member != nullptr && !member->is_learner();
+        default:
+            return false;  // a remove took effect only if the id is removed
+    }
+}
+
 void RaftNode::MarkRemoved() {
     if (removed_.exchange(true)) {
         return;

@@ -130,6 +130,9 @@ void RaftNode::OnStoreInstalled() {
         lessor_.Promote(store_->LeaseLeases().leases, Clock::now());
     }
     db_size_bytes_.store(store_->ApproximateSizeBytes());
+    // The checkpoint's membership record supersedes the one applied so far (peers to dial,
+    // this member's own removal).
+    ReloadMembership();
 }
 
 void RaftNode::SkipCoveredEntry(const raft::Entry& entry) {
@@ -141,7 +144,9 @@ void RaftNode::SkipCoveredEntry(const raft::Entry& entry) {
                         "committed conf change %d does not decode: %s",
                         entry.index.value(),
                         change.status().ToString());
-        conf_ = raw_->ApplyConfChange(*change);
+        if (CoveredConfChangeTookEffect(*change)) {
+            conf_ = raw_->ApplyConfChange(*change);
+        }
     }
     compaction_points_.OnApplied(entry.index, entry.term, conf_);
 }
