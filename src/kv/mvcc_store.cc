@@ -354,15 +354,14 @@ ApplyOutcome MvccStore::ApplyClusterRecord(ApplyContext ctx, const std::string& 
         ResponseHeader header;
     };
 
-    return ApplyWrite<ClusterRecordResponse>(ctx,
-                                             [&](WriteTxn& txn, StoreMeta&) {
-                                                 const rocksdb::Status staged = txn.batch().Put(
-                                                     encoding::kClusterRecordKey, record);
-                                                 KEEL_ASSERT_MSG(staged.ok(),
-                                                                 "kv: staging failed: %s",
-                                                                 staged.ToString());
-                                                 return ClusterRecordResponse{};
-                                             })
+    return ApplyWrite<ClusterRecordResponse>(
+               ctx,
+               [&](WriteTxn& txn, StoreMeta&) {
+                   const rocksdb::Status staged =
+                       txn.batch().Put(encoding::kClusterRecordKey, record);
+                   KEEL_ASSERT_MSG(staged.ok(), "kv: staging failed: %s", staged.ToString());
+                   return ClusterRecordResponse{};
+               })
         .outcome;
 }
 

@@ -24,8 +24,8 @@ etcdserverpb::KV::Stub* LeaderForwarder::StubFor(NodeId leader) {
         grpc::ChannelArguments args;
         args.SetMaxReceiveMessageSize(-1);
         args.SetMaxSendMessageSize(-1);
-        stub = etcdserverpb::KV::NewStub(grpc::CreateCustomChannel(
-            *address, grpc::InsecureChannelCredentials(), args));
+        stub = etcdserverpb::KV::NewStub(
+            grpc::CreateCustomChannel(*address, grpc::InsecureChannelCredentials(), args));
     }
     return stub.get();
 }

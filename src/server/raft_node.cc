@@ -217,20 +217,21 @@ RaftNode::RaftNode(RaftNodeOptions options,
         store_fs_,
         SnapshotDirPath(options_.data_dir),
         options_.snapshot_bytes_max,
-        CheckpointSenderHooks{
-            .create_checkpoint =
-                [this](const std::string& dir) {
-                    std::lock_guard lock(store_mu_);
-                    return store_->CreateCheckpoint(dir);
-                },
-            .send =
-                [this](raft::Message m) {
-                    std::vector<raft::Message> one;
-                    one.push_back(std::move(m));
-                    transport_->Send(std::move(one));
-                },
-            .failed =
-                [this](NodeId peer) { OnSnapshotSent(peer, raft::SnapshotStatus::kFailed); }});
+        CheckpointSenderHooks{.create_checkpoint =
+                                  [this](const std::string& dir) {
+                                      std::lock_guard lock(store_mu_);
+                                      return store_->CreateCheckpoint(dir);
+                                  },
+                              .send =
+                                  [this](raft::Message m) {
+                                      std::vector<raft::Message> one;
+                                      one.push_back(std::move(m));
+                                      transport_->Send(std::move(one));
+                                  },
+                              .failed =
+                                  [this](NodeId peer) {
+                                      OnSnapshotSent(peer, raft::SnapshotStatus::kFailed);
+                                  }});
     membership_view_ = std::make_shared<const keel::v1::MembershipRecord>(membership_);
     removed_ = IsRemoved(membership_, options_.self);
     PublishView();

@@ -34,8 +34,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -225,8 +225,10 @@ public:
     // leads. Errors: NotLeaderError() unless this member leads; BadLeaderTransfereeError() if
     // `target` is not a voting member; LeaderTransferTimeoutError(); StoppedError().
     absl::Status TransferLeadership(NodeId target, Deadline deadline);
+
     // True once this member applied its own removal, or was told of it (MarkRemoved).
     bool removed() const { return removed_.load(); }
+
     // Another member's applied membership lists this member as removed: stop serving and call
     // options.on_removed (once).
     void MarkRemoved();
@@ -291,8 +293,8 @@ private:
     // Applies a membership change that is not a Raft conf change (a Command.membership entry).
     absl::StatusOr<CommandResponse> ApplyMembershipCommand(
         Index index, const keel::v1::MembershipChange& change);
-    absl::StatusOr<CommandResponse> ApplyMembershipChange(
-        Index index, const keel::v1::MembershipChange& change);
+    absl::StatusOr<CommandResponse> ApplyMembershipChange(Index index,
+                                                          const keel::v1::MembershipChange& change);
     void ProposeMembershipQueued(QueuedProposal& proposal);
     // Points the transport at every member the membership names and drops removed ones.
     void UpdatePeers();

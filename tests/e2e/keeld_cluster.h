@@ -42,7 +42,9 @@ public:
     int AddJoiningMember();
     // "http://127.0.0.1:port" of member i's peer listener.
     std::string PeerUrl(int i) const;
+
     std::string Name(int i) const { return members_.at(i).name; }
+
     // Member i's id as it reports it (0 if it does not answer).
     uint64_t MemberId(int i);
     // SIGKILL, as a crash.

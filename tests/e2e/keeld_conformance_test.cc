@@ -572,11 +572,13 @@ TEST_P(KvConformance, MembershipErrorsMatchEtcd) {
     bad_url.add_peerurls("not-a-url");
     bad_url.set_islearner(true);
     pb::MemberAddResponse add_resp;
+
     struct Case {
         grpc::Status status;
         grpc::StatusCode code;
         std::string message;
     };
+
     const Case cases[] = {
         {cluster->MemberRemove(Context().get(), remove, &remove_resp),
          grpc::StatusCode::NOT_FOUND,

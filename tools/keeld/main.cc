@@ -17,9 +17,9 @@
 #include <absl/strings/str_split.h>
 #include <absl/synchronization/mutex.h>
 #include <pthread.h>
-#include <unistd.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "base/limits.h"
 #include "base/status.h"
@@ -154,7 +154,9 @@ absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
     KEEL_ASSIGN_OR_RETURN(options.cluster, ParseInitialCluster(initial_cluster));
     KEEL_RETURN_IF_ERROR(ApplyPeerDialOverrides(flags.debug_peer_dial, options.cluster));
     // A removed member exits, as etcd does: main is waiting for SIGTERM.
-    options.on_removed = [] { kill(getpid(), SIGTERM); };
+    options.on_removed = [] {
+        kill(getpid(), SIGTERM);
+    };
     options.initial_state = flags.initial_cluster_state == "existing"
                                 ? InitialClusterState::kExisting
                                 : InitialClusterState::kNew;
