@@ -17,6 +17,7 @@
 #include "server/snapshot_files.h"
 #include "storage/disk_fault_file_system.h"
 #include "storage/file_system.h"
+#include "transport/duplicating_delivery.h"
 
 namespace keel::server {
 namespace {
@@ -122,6 +123,27 @@ absl::Status ProposeErrorStatus(const raft::ProposeResult& result) {
     }
 }
 
+constexpr uint64_t kDuplicatesPerLog = 1000;
+
+// The transport's on_messages: `deliver` itself, or wrapped to duplicate a fraction of the
+// received batches when --debug-peer-duplicate-file is set (seeded by the member id).
+std::function<void(std::vector<raft::Message>)> DeliveryFor(
+    const RaftNodeOptions& options, std::function<void(std::vector<raft::Message>)> deliver) {
+    if (options.debug_peer_duplicate_file.empty()) {
+        return deliver;
+    }
+    auto duplicating = std::make_shared<transport::DuplicatingDelivery>(
+        options.debug_peer_duplicate_file, options.self.value(), std::move(deliver));
+    return [duplicating](std::vector<raft::Message> batch) {
+        const uint64_t before = duplicating->duplicated();
+        (*duplicating)(std::move(batch));
+        const uint64_t after = duplicating->duplicated();
+        if (after != before && after % kDuplicatesPerLog == 1) {
+            spdlog::info("debug: {} received peer batches delivered twice so far", after);
+        }
+    };
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RaftNode>> RaftNode::Open(RaftNodeOptions options) {
@@ -204,7 +226,8 @@ RaftNode::RaftNode(RaftNodeOptions options,
             .group = {.cluster_id = options_.cluster.cluster_id, .shard = ShardId(1)},
             .self = options_.self},
         transport::PeerTransportCallbacks{
-            .on_messages = [this](std::vector<raft::Message> m) { OnMessages(std::move(m)); },
+            .on_messages = DeliveryFor(
+                options_, [this](std::vector<raft::Message> m) { OnMessages(std::move(m)); }),
             .on_unreachable = [this](NodeId peer) { OnUnreachable(peer); },
             .on_snapshot_sent =
                 [this](NodeId peer, transport::SnapshotOutcome outcome) {

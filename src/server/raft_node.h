@@ -90,6 +90,10 @@ struct RaftNodeOptions {
     // WAL fsync by that many milliseconds, and whose word `eio` fails it
     // (storage/disk_fault_file_system.h). Empty: none.
     std::string debug_fsync_delay_file;
+    // Testing only (keeld --debug-peer-duplicate-file): a control file whose number is the
+    // fraction, in parts per million, of received peer batches delivered twice
+    // (transport/duplicating_delivery.h). Empty: none.
+    std::string debug_peer_duplicate_file;
     // The storage quota (etcd's --quota-backend-bytes): a write that would grow the store past
     // it raises the NOSPACE alarm (alarm_set.h).
     uint64_t quota_backend_bytes = kQuotaBackendBytesDefault;

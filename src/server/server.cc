@@ -63,6 +63,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                               .election_timeout_ticks = options.election_timeout_ticks,
                               .wal = {.segment_bytes = options.wal_segment_bytes},
                               .debug_fsync_delay_file = options.debug_fsync_delay_file,
+                              .debug_peer_duplicate_file = options.debug_peer_duplicate_file,
                               .quota_backend_bytes = options.quota_backend_bytes,
                               .lease_checkpoint_interval = options.lease_checkpoint_interval,
                               .limits = options.limits,

@@ -55,7 +55,8 @@ struct ServerOptions {
     InitialClusterState initial_state = InitialClusterState::kNew;
     std::chrono::milliseconds tick_interval{100};
     int election_timeout_ticks = 10;
-    std::string debug_fsync_delay_file;  // testing only; see RaftNodeOptions
+    std::string debug_fsync_delay_file;     // testing only; see RaftNodeOptions
+    std::string debug_peer_duplicate_file;  // testing only; see RaftNodeOptions
     RequestLimits limits;
     uint64_t quota_backend_bytes = kQuotaBackendBytesDefault;
     std::chrono::milliseconds lease_checkpoint_interval{std::chrono::minutes(5)};

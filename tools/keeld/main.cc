@@ -46,6 +46,7 @@ struct Flags {
     std::string log_level = "info";
     std::string debug_peer_dial;
     std::string debug_fsync_delay_file;
+    std::string debug_peer_duplicate_file;
     int64_t quota_backend_bytes = 0;
     int64_t max_request_bytes = static_cast<int64_t>(base::kRequestBytesMax);
     int64_t max_txn_ops = static_cast<int64_t>(kv::kTxnOpsMaxDefault);
@@ -95,6 +96,11 @@ void AddFlags(CLI::App& app, Flags& flags) {
                    "testing only: every WAL fsync first sleeps the milliseconds this file holds, "
                    "or fails with EIO if it holds `eio` (disk faults the chaos harness switches "
                    "at run time)");
+    app.add_option("--debug-peer-duplicate-file",
+                   flags.debug_peer_duplicate_file,
+                   "testing only: the parts per million of received peer message batches this "
+                   "file holds are delivered twice, the copy after the next batch (duplicated "
+                   "peer traffic the chaos harness switches at run time)");
     app.add_option("--quota-backend-bytes",
                    flags.quota_backend_bytes,
                    "raise the NOSPACE alarm when the store exceeds this (0: 2 GiB, etcd's default)")
@@ -136,6 +142,7 @@ absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
         .tick_interval = std::chrono::milliseconds(flags.tick_ms),
         .election_timeout_ticks = flags.election_ticks,
         .debug_fsync_delay_file = flags.debug_fsync_delay_file,
+        .debug_peer_duplicate_file = flags.debug_peer_duplicate_file,
         .limits = {.request_bytes_max = static_cast<size_t>(flags.max_request_bytes),
                    .txn_ops_max = static_cast<size_t>(flags.max_txn_ops)},
         .quota_backend_bytes = flags.quota_backend_bytes == 0
