@@ -102,14 +102,6 @@ void SaveHistory(const std::string& path,
     }
 }
 
-std::vector<std::string> AddressesOf(const ChaosCluster& cluster) {
-    std::vector<std::string> out;
-    for (int i = 0; i < cluster.size(); ++i) {
-        out.push_back(cluster.ClientAddress(i));
-    }
-    return out;
-}
-
 }  // namespace
 
 RunSummary RunChaos(const RunOptions& options) {
@@ -125,7 +117,7 @@ RunSummary RunChaos(const RunOptions& options) {
                     cluster.Log(0).c_str());
         return RunSummary{};
     }
-    Workload workload(WorkloadOptions{.addresses = AddressesOf(cluster),
+    Workload workload(WorkloadOptions{.addresses = [&cluster] { return cluster.ClientAddresses(); },
                                       .clients = options.clients,
                                       .keys = options.keys,
                                       .serializable_reads = options.serializable_reads,
@@ -143,10 +135,10 @@ RunSummary RunChaos(const RunOptions& options) {
                                      .count();
     workload.Stop();
     // Restart every member at once (a whole-cluster crash), then converge.
-    for (int i = 0; i < cluster.size(); ++i) {
+    for (const int i : cluster.Current()) {
         cluster.Kill(i);
     }
-    for (int i = 0; i < cluster.size(); ++i) {
+    for (const int i : cluster.Current()) {
         cluster.Start(i);
     }
     if (!cluster.WaitForLeader(kStartupLeaderWait).has_value()) {
@@ -180,6 +172,13 @@ RunSummary RunChaos(const RunOptions& options) {
         failures.empty() ? check::Report(v.linearizability).c_str() : "see below",
         watch.c_str(),
         static_cast<double>(summary.longest_write_gap_ns) / 1e9);
+    for (const FaultWindow& w : nemesis.windows()) {
+        std::printf("  %6.2f-%6.2f s %s %s\n",
+                    static_cast<double>(w.start_ns) / 1e9,
+                    static_cast<double>(w.end_ns) / 1e9,
+                    FaultName(w.fault),
+                    w.detail.c_str());
+    }
     if (!summary.passed) {
         const std::string path =
             absl::StrCat(options.history_dir, "/chaos-history-", options.seed, ".txt");
@@ -187,7 +186,7 @@ RunSummary RunChaos(const RunOptions& options) {
         for (const std::string& f : failures) {
             std::printf("  FAILURE: %s\n", f.c_str());
         }
-        for (int i = 0; i < cluster.size(); ++i) {
+        for (int i = 0; i < cluster.size(); ++i) {  // removed members' logs too
             std::ofstream(
                 absl::StrCat(options.history_dir, "/chaos-", options.seed, "-m", i + 1, ".log"))
                 << cluster.Log(i);

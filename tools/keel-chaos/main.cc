@@ -120,8 +120,7 @@ int Run(int argc, char** argv) {
     app.add_option("--flavor", flags.flavor, "keeld or etcd (etcd: process faults only)")
         ->check(CLI::IsMember({"keeld", "etcd"}));
     app.add_option("--keeld", flags.keeld_path, "the keeld binary");
-    app.add_option("--members", flags.members, "cluster size")
-        ->check(CLI::IsMember({3, 5}));
+    app.add_option("--members", flags.members, "cluster size")->check(CLI::IsMember({3, 5}));
     app.add_option("--clients", flags.clients, "concurrent clients")->check(CLI::Range(1, 64));
     app.add_option("--keys", flags.keys, "keys the clients share")->check(CLI::Range(1, 100));
     app.add_option("--history-dir", flags.history_dir, "where a failed run saves its history");

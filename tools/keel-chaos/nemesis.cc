@@ -1,11 +1,13 @@
 #include "nemesis.h"
 
+#include <algorithm>
 #include <thread>
 
 #include <absl/strings/str_split.h>
 
 #include "base/assert.h"
 #include "base/rng.h"
+#include "member_change.h"
 
 namespace keel::chaos {
 namespace {
@@ -28,12 +30,15 @@ constexpr const char* kNames[] = {"none",
                                   "delay",
                                   "drop",
                                   "slow-disk",
-                                  "failing-disk"};
+                                  "failing-disk",
+                                  "member",
+                                  "duplicate"};
 static_assert(std::size(kNames) == static_cast<size_t>(Fault::kCount));
 
-// Faults that need keeld's proxies or its --debug-fsync-delay-file.
+// Faults that need keeld's proxies or its --debug-* flags (membership changes need the
+// proxies too: a joining member is dialed through its inbound proxy).
 bool KeeldOnly(Fault f) {
-    return f >= Fault::kPartitionLeader && f <= Fault::kFailingDisk;
+    return f >= Fault::kPartitionLeader;
 }
 
 }  // namespace
@@ -100,14 +105,57 @@ bool Nemesis::SleepFor(std::chrono::milliseconds d) {
     return !stopping_;
 }
 
+void Nemesis::SetDropAll(uint32_t ppm) {
+    const std::vector<int> current = cluster_.Current();
+    for (const int i : current) {
+        for (const int j : current) {
+            if (i != j) {
+                cluster_.Link(i, j).SetDropPpm(ppm);
+            }
+        }
+    }
+}
+
+void Nemesis::SetDuplicateAll(uint32_t ppm) {
+    for (const int i : cluster_.Current()) {
+        cluster_.SetDuplicatePpm(i, ppm);
+    }
+}
+
+std::string Nemesis::ChangeMembership(uint64_t target_draw, uint64_t param_draw) {
+    const std::vector<int> current = cluster_.Current();
+    const int victim = current[target_draw % current.size()];
+    std::string companion = "no other fault";
+    switch (param_draw % 3) {
+        case 1:
+            SetDropAll(5000);
+            companion = "drop 50 in 10000 chunks";
+            break;
+        case 2:
+            SetDuplicateAll(200000);
+            companion = "duplicate 20% of batches";
+            break;
+        default:
+            break;
+    }
+    const MemberChangeOrder order = (param_draw / 3) % 2 == 0 ? MemberChangeOrder::kAddThenRemove
+                                                              : MemberChangeOrder::kRemoveThenAdd;
+    return ChangeMembers(cluster_, MemberChangeOptions{.victim = victim, .order = order}, stopping_)
+           + "; during " + companion;
+}
+
 std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_draw, int& victim) {
-    const int n = cluster_.size();
+    // Members are drawn from the current membership (membership changes retire slots).
+    const std::vector<int> current = cluster_.Current();
+    const int n = static_cast<int>(current.size());
+    const auto slot = [&](int k) {
+        return current[static_cast<size_t>(k % n)];
+    };
     const bool wants_leader = fault == Fault::kKillLeader || fault == Fault::kPauseLeader
                               || fault == Fault::kPartitionLeader
                               || fault == Fault::kPartitionOneWay || fault == Fault::kSlowDisk
-                              || fault == Fault::kFailingDisk
-                              || fault == Fault::kPartitionMinority;
-    victim = static_cast<int>(target_draw % static_cast<uint64_t>(n));
+                              || fault == Fault::kFailingDisk || fault == Fault::kPartitionMinority;
+    victim = slot(static_cast<int>(target_draw % static_cast<uint64_t>(n)));
     std::string who = "m" + std::to_string(victim + 1);
     if (wants_leader) {
         const std::optional<int> leader = cluster_.WaitForLeader(kLeaderWait);
@@ -132,23 +180,27 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
             cluster_.Isolate(victim, true);
             return who;
         case Fault::kPartitionOneWay:
-            for (int j = 0; j < n; ++j) {
+            for (const int j : current) {
                 if (j != victim) {
                     cluster_.Link(victim, j).SetPartitioned(true);
                 }
             }
             return who + " cannot send";
         case Fault::kPartitionBridge: {
-            const int a = (victim + 1) % n;
-            const int b = (victim + 2) % n;
+            const int k = static_cast<int>(target_draw % static_cast<uint64_t>(n));
+            const int a = slot(k + 1);
+            const int b = slot(k + 2);
             cluster_.Link(a, b).SetPartitioned(true);
             cluster_.Link(b, a).SetPartitioned(true);
             return "m" + std::to_string(a + 1) + " x m" + std::to_string(b + 1) + ", bridge " + who;
         }
         case Fault::kPartitionMinority: {
             // The largest minority: the victim plus (n-1)/2 - 1 others picked by param_draw.
+            // minority[] is indexed by position in `current`.
             std::vector<bool> minority(static_cast<size_t>(n), false);
-            minority[static_cast<size_t>(victim)] = true;
+            const auto pos = static_cast<size_t>(std::find(current.begin(), current.end(), victim)
+                                                 - current.begin());
+            minority[pos] = true;
             std::string names = "m" + std::to_string(victim + 1);
             auto next = static_cast<size_t>(param_draw % static_cast<uint64_t>(n));
             for (int picked = 1; picked < (n - 1) / 2; ++picked) {
@@ -156,12 +208,12 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
                     next = (next + 1) % static_cast<size_t>(n);
                 }
                 minority[next] = true;
-                names += ",m" + std::to_string(next + 1);
+                names += ",m" + std::to_string(current[next] + 1);
             }
-            for (int i = 0; i < n; ++i) {
-                for (int j = 0; j < n; ++j) {
-                    if (minority[static_cast<size_t>(i)] != minority[static_cast<size_t>(j)]) {
-                        cluster_.Link(i, j).SetPartitioned(true);
+            for (size_t i = 0; i < current.size(); ++i) {
+                for (size_t j = 0; j < current.size(); ++j) {
+                    if (minority[i] != minority[j]) {
+                        cluster_.Link(current[i], current[j]).SetPartitioned(true);
                     }
                 }
             }
@@ -169,8 +221,8 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
         }
         case Fault::kDelay: {
             const auto delay = std::chrono::milliseconds(20 + param_draw % 131);
-            for (int i = 0; i < n; ++i) {
-                for (int j = 0; j < n; ++j) {
+            for (const int i : current) {
+                for (const int j : current) {
                     if (i != j) {
                         cluster_.Link(i, j).SetDelay(delay);
                     }
@@ -180,13 +232,7 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
         }
         case Fault::kDrop: {
             const auto ppm = static_cast<uint32_t>(5000 + param_draw % 25001);
-            for (int i = 0; i < n; ++i) {
-                for (int j = 0; j < n; ++j) {
-                    if (i != j) {
-                        cluster_.Link(i, j).SetDropPpm(ppm);
-                    }
-                }
-            }
+            SetDropAll(ppm);
             return std::to_string(ppm / 100) + " in 10000 chunks";
         }
         case Fault::kSlowDisk: {
@@ -197,6 +243,13 @@ std::string Nemesis::Inject(Fault fault, uint64_t target_draw, uint64_t param_dr
         case Fault::kFailingDisk:
             cluster_.FailDisk(victim);
             return who + " fsync fails with EIO";
+        case Fault::kMember:
+            return ChangeMembership(target_draw, param_draw);
+        case Fault::kDuplicate: {
+            const auto ppm = static_cast<uint32_t>(100000 + param_draw % 400001);
+            SetDuplicateAll(ppm);
+            return std::to_string(ppm / 10000) + "% of received batches twice";
+        }
         case Fault::kNone:
         case Fault::kCount:
             break;

@@ -25,15 +25,17 @@ enum class Fault : uint8_t {
     kKillLeader,
     kPauseRandom,
     kPauseLeader,
-    kPartitionLeader,  // the leader loses every link, both ways
-    kPartitionRandom,  // a random member loses every link, both ways
-    kPartitionOneWay,  // the leader's outbound links are cut; it still hears the others
-    kPartitionBridge,  // two members cannot talk; the third talks to both
+    kPartitionLeader,    // the leader loses every link, both ways
+    kPartitionRandom,    // a random member loses every link, both ways
+    kPartitionOneWay,    // the leader's outbound links are cut; it still hears the others
+    kPartitionBridge,    // two members cannot talk; the third talks to both
     kPartitionMinority,  // the leader and (n-1)/2 - 1 random others are cut off from the rest
-    kDelay,            // every link delays each chunk 20-150 ms
-    kDrop,             // every link cuts its connection on 0.5-3% of chunks
-    kSlowDisk,         // every WAL fsync of the leader first sleeps 50-500 ms
-    kFailingDisk,      // every WAL fsync of the leader fails with EIO: it stops itself
+    kDelay,              // every link delays each chunk 20-150 ms
+    kDrop,               // every link cuts its connection on 0.5-3% of chunks
+    kSlowDisk,           // every WAL fsync of the leader first sleeps 50-500 ms
+    kFailingDisk,        // every WAL fsync of the leader fails with EIO: it stops itself
+    kMember,             // a member is replaced through the Cluster API (member_change.h)
+    kDuplicate,          // every member delivers 10-50% of received peer batches twice
     kCount,
 };
 
@@ -81,6 +83,11 @@ private:
     // Applies `fault` and returns a description; `victim` gets the member Undo() restores.
     std::string Inject(Fault fault, uint64_t target_draw, uint64_t param_draw, int& victim);
     void Undo(Fault fault, int victim);
+    // The kMember fault: a companion fault (none, drop or duplicate, from `param_draw`) while
+    // a random member is replaced.
+    std::string ChangeMembership(uint64_t target_draw, uint64_t param_draw);
+    void SetDropAll(uint32_t ppm);
+    void SetDuplicateAll(uint32_t ppm);
 
     ChaosCluster& cluster_;
     NemesisOptions options_;

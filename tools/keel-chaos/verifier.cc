@@ -80,7 +80,10 @@ std::optional<int64_t> WaitForSameRevision(ChaosCluster& cluster,
     while (std::chrono::steady_clock::now() < deadline) {
         std::set<int64_t> seen;
         bool all = true;
-        for (int i = 0; i < cluster.size() && all; ++i) {
+        for (const int i : cluster.Current()) {
+            if (!all) {
+                break;
+            }
             const std::optional<int64_t> r = RevisionOf(cluster.ClientAddress(i));
             all = r.has_value();
             if (all) {
@@ -98,6 +101,49 @@ std::optional<int64_t> WaitForSameRevision(ChaosCluster& cluster,
         std::this_thread::sleep_for(kConvergePoll);
     }
     return std::nullopt;
+}
+
+// Every member's Maintenance.HashKV at `revision` must be equal (keeld and etcd both serve
+// it). Members that cannot answer are reported too.
+void CheckHashKV(ChaosCluster& cluster,
+                 const std::vector<int>& members,
+                 int64_t revision,
+                 std::vector<std::string>& failures) {
+    std::optional<uint32_t> first;
+    for (const int i : members) {
+        auto stub = etcdserverpb::Maintenance::NewStub(
+            grpc::CreateChannel(cluster.ClientAddress(i), grpc::InsecureChannelCredentials()));
+        std::optional<etcdserverpb::HashKVResponse> answer;
+        for (int attempt = 0; attempt < kReadAttempts && !answer.has_value(); ++attempt) {
+            grpc::ClientContext ctx;
+            ctx.set_deadline(std::chrono::system_clock::now() + kReadDeadline);
+            etcdserverpb::HashKVRequest req;
+            req.set_revision(revision);
+            etcdserverpb::HashKVResponse resp;
+            if (stub->HashKV(&ctx, req, &resp).ok()) {
+                answer = resp;
+            }
+        }
+        if (!answer.has_value()) {
+            failures.push_back(absl::StrCat(cluster.Name(i), " did not answer HashKV"));
+            return;
+        }
+        if (!first.has_value()) {
+            first = answer->hash();
+        } else if (*first != answer->hash()) {
+            failures.push_back(absl::StrCat("HashKV at revision ",
+                                            revision,
+                                            " differs: ",
+                                            cluster.Name(members[0]),
+                                            " has ",
+                                            *first,
+                                            ", ",
+                                            cluster.Name(i),
+                                            " has ",
+                                            answer->hash()));
+            return;
+        }
+    }
 }
 
 void CheckDurability(const WriteLog& log,
@@ -138,23 +184,28 @@ WriteLog ReadConvergedLog(ChaosCluster& cluster,
         return {};
     }
     final_revision = *revision;
-    std::vector<std::optional<WriteLog>> logs(cluster.size());
-    std::vector<std::string> problems(cluster.size());
+    // Index k below is the k-th member of the current membership.
+    const std::vector<int> members = cluster.Current();
+    const size_t n = members.size();
+    std::vector<std::optional<WriteLog>> logs(n);
+    std::vector<std::string> problems(n);
     std::vector<std::thread> readers;
-    for (int i = 0; i < cluster.size(); ++i) {
-        readers.emplace_back(
-            [&, i] { logs[i] = ReadLog(cluster.ClientAddress(i), final_revision, problems[i]); });
+    for (size_t i = 0; i < n; ++i) {
+        readers.emplace_back([&, i] {
+            logs[i] = ReadLog(cluster.ClientAddress(members[i]), final_revision, problems[i]);
+        });
     }
     for (std::thread& t : readers) {
         t.join();
     }
-    for (int i = 0; i < cluster.size(); ++i) {
+    for (size_t i = 0; i < n; ++i) {
         if (!logs[i].has_value()) {
             failures.push_back(problems[i]);
             return {};
         }
     }
-    for (int i = 1; i < cluster.size(); ++i) {
+    CheckHashKV(cluster, members, final_revision, failures);
+    for (size_t i = 1; i < n; ++i) {
         for (int64_t r = 1; r <= final_revision; ++r) {
             const auto a = logs[0]->find(r);
             const auto b = logs[i]->find(r);
@@ -163,10 +214,12 @@ WriteLog ReadConvergedLog(ChaosCluster& cluster,
             if (sa != sb) {
                 failures.push_back(absl::StrCat("replicas diverge at revision ",
                                                 r,
-                                                ": m1 has ",
+                                                ": ",
+                                                cluster.Name(members[0]),
+                                                " has ",
                                                 sa,
-                                                ", m",
-                                                i + 1,
+                                                ", ",
+                                                cluster.Name(members[i]),
                                                 " has ",
                                                 sb));
                 return *logs[0];

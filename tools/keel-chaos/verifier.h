@@ -1,7 +1,8 @@
 // The end-of-run checks of the chaos harness, against a healed cluster:
-//   - convergence: every member's whole MVCC history of the keyspace (one Range per revision,
-//     serializable, so each member answers from its own store) is identical, as is the final
-//     state (keeld does not serve Maintenance.HashKV yet, so this stands in for it);
+//   - convergence, over the current membership (ChaosCluster::Current): every member's
+//     Maintenance.HashKV at the final revision is equal, and so is every member's whole MVCC
+//     history of the keyspace (one Range per revision, serializable, so each member answers
+//     from its own store);
 //   - durability: every acknowledged write is in that history at the revision it was given;
 //   - linearizability of the client history (unknown writes whose unique value never appears
 //     in the history are resolved as failed);

@@ -76,11 +76,16 @@ std::vector<check::WatchRecord> Workload::watch_records() const {
 
 void Workload::RunClient(int client) {
     base::Rng rng(options_.seed * 1000 + static_cast<uint64_t>(client));
-    std::vector<std::unique_ptr<etcdserverpb::KV::Stub>> stubs;
-    for (const std::string& address : options_.addresses) {
-        stubs.push_back(etcdserverpb::KV::NewStub(FastReconnectChannel(address)));
-    }
-    size_t member = static_cast<size_t>(client) % stubs.size();
+    std::map<std::string, std::unique_ptr<etcdserverpb::KV::Stub>> stubs;  // by address
+    std::vector<std::string> addresses = options_.addresses();
+    size_t member = static_cast<size_t>(client) % addresses.size();
+    const auto stub_for = [&](const std::string& address) -> etcdserverpb::KV::Stub& {
+        auto& stub = stubs[address];
+        if (stub == nullptr) {
+            stub = etcdserverpb::KV::NewStub(FastReconnectChannel(address));
+        }
+        return *stub;
+    };
     std::map<std::string, std::optional<std::string>> last_seen;
     for (uint64_t seq = 0; !stopping_; ++seq) {
         check::Operation op{.client = client,
@@ -94,13 +99,14 @@ void Workload::RunClient(int client) {
         ctx.set_deadline(std::chrono::system_clock::now() + options_.op_timeout);
         grpc::Status status;
         int64_t revision = 0;
+        etcdserverpb::KV::Stub& stub = stub_for(addresses[member % addresses.size()]);
         op.call_ns = NowNs();
         if (op.kind == check::OpKind::kGet) {
             etcdserverpb::RangeRequest req;
             req.set_key(op.key);
             req.set_serializable(options_.serializable_reads);
             etcdserverpb::RangeResponse resp;
-            status = stubs[member]->Range(&ctx, req, &resp);
+            status = stub.Range(&ctx, req, &resp);
             if (status.ok() && resp.kvs_size() > 0) {
                 op.output_value = resp.kvs(0).value();
             }
@@ -109,7 +115,7 @@ void Workload::RunClient(int client) {
             req.set_key(op.key);
             req.set_value(op.value);
             etcdserverpb::PutResponse resp;
-            status = stubs[member]->Put(&ctx, req, &resp);
+            status = stub.Put(&ctx, req, &resp);
             revision = resp.header().revision();
         } else {
             etcdserverpb::TxnRequest req;
@@ -128,7 +134,7 @@ void Workload::RunClient(int client) {
             put->set_value(op.value);
             req.add_failure()->mutable_request_range()->set_key(op.key);
             etcdserverpb::TxnResponse resp;
-            status = stubs[member]->Txn(&ctx, req, &resp);
+            status = stub.Txn(&ctx, req, &resp);
             op.output_swapped = resp.succeeded();
             revision = resp.header().revision();
             if (status.ok() && !resp.succeeded() && resp.responses_size() == 1) {
@@ -148,7 +154,8 @@ void Workload::RunClient(int client) {
         } else {
             op.outcome =
                 op.kind == check::OpKind::kGet ? check::Outcome::kFail : check::Outcome::kUnknown;
-            member = (member + 1) % stubs.size();
+            addresses = options_.addresses();  // never empty: there is always a membership
+            member = (member + 1) % addresses.size();
         }
         const bool wrote = op.outcome == check::Outcome::kOk
                            && (op.kind == check::OpKind::kPut || op.output_swapped);
@@ -171,8 +178,10 @@ void Workload::RunWatcher() {
     int64_t next_revision = 0;
     int watcher = 0;
     while (!stopping_) {
-        auto kv = etcdserverpb::KV::NewStub(FastReconnectChannel(options_.addresses[member]));
-        auto watch = etcdserverpb::Watch::NewStub(FastReconnectChannel(options_.addresses[member]));
+        const std::vector<std::string> addresses = options_.addresses();
+        member %= addresses.size();
+        auto kv = etcdserverpb::KV::NewStub(FastReconnectChannel(addresses[member]));
+        auto watch = etcdserverpb::Watch::NewStub(FastReconnectChannel(addresses[member]));
         if (next_revision == 0) {
             grpc::ClientContext ctx;
             ctx.set_deadline(std::chrono::system_clock::now() + options_.op_timeout);
@@ -182,7 +191,7 @@ void Workload::RunWatcher() {
             req.set_count_only(true);
             etcdserverpb::RangeResponse resp;
             if (!kv->Range(&ctx, req, &resp).ok()) {
-                member = (member + 1) % options_.addresses.size();
+                ++member;
                 std::this_thread::sleep_for(kWatchRetryPause);
                 continue;
             }
@@ -234,7 +243,7 @@ void Workload::RunWatcher() {
             std::lock_guard lock(mu_);
             watch_records_.push_back(std::move(record));
         }
-        member = (member + 1) % options_.addresses.size();
+        ++member;
         std::this_thread::sleep_for(kWatchRetryPause);
     }
 }

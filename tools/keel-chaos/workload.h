@@ -2,9 +2,10 @@
 // a watcher over the same keys, each recording what it did for the checkers.
 //
 // Every client owns one gRPC channel per member and moves to the next member when a call
-// fails. Values are unique ("c<client>-<n>"), so the verifier can tell every write apart.
-// Writes whose call fails are recorded as kUnknown (they may have been applied); reads that fail
-// are kFail (they changed nothing).
+// fails, rereading the membership's addresses then (members come and go). Values are unique
+// ("c<client>-<n>"), so the verifier can tell every write apart. Writes whose call fails are
+// recorded as kUnknown (they may have been applied); reads that fail are kFail (they changed
+// nothing).
 //
 // Threading: Start() spawns the client and watcher threads; Stop() joins them. The recorded
 // history and watch records are read after Stop().
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -35,7 +37,8 @@ struct AckedWrite {
 };
 
 struct WorkloadOptions {
-    std::vector<std::string> addresses;  // every member's client address
+    // Every current member's client address; called from the client threads (thread-safe).
+    std::function<std::vector<std::string>()> addresses;
     int clients = 4;
     int keys = 3;
     std::chrono::milliseconds op_timeout{1000};
