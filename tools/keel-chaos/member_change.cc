@@ -79,7 +79,7 @@ std::string Retry(
     std::string last = "no member to ask";
     for (int calls = 0; calls < kCallsMax && std::chrono::steady_clock::now() < deadline;) {
         if (stopping) {
-            return "stopped: " + last;
+            return calls == 0 ? "the run stopped first" : "stopped: " + last;
         }
         for (const std::string& address : Targets(cluster, avoid)) {
             ++calls;
