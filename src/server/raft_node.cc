@@ -318,6 +318,16 @@ void RaftNode::Stop() {
 }
 
 absl::StatusOr<CommandResponse> RaftNode::Propose(keel::v1::Command command, Deadline deadline) {
+    const PendingProposal pending(metrics_.proposals_pending);
+    absl::StatusOr<CommandResponse> answer = ProposeUncounted(std::move(command), deadline);
+    if (IsFailedProposal(answer.status())) {
+        metrics_.proposals_failed.Add();
+    }
+    return answer;
+}
+
+absl::StatusOr<CommandResponse> RaftNode::ProposeUncounted(keel::v1::Command command,
+                                                           Deadline deadline) {
     if (removed()) {
         return MemberRemovedError();
     }

@@ -58,6 +58,7 @@
 #include "server/compaction_points.h"
 #include "server/lessor.h"
 #include "server/limits.h"
+#include "server/node_metrics.h"
 #include "server/pending_requests.h"
 #include "storage/posix_file_system.h"
 #include "storage/wal.h"
@@ -205,6 +206,9 @@ public:
 
     const RequestLimits& request_limits() const { return options_.limits; }
 
+    // The instruments this node updates, for /metrics (thread-safe; server_metrics.h).
+    const NodeMetrics& metrics() const { return metrics_; }
+
     // The store's view of one lease / of every lease (as of this member's applied index).
     absl::StatusOr<kv::LeaseTimeToLiveResponse> LeaseTimeToLive(
         const kv::LeaseTimeToLiveRequest& request) const;
@@ -273,6 +277,9 @@ private:
              std::unique_ptr<storage::Wal> wal,
              std::unique_ptr<kv::MvccStore> store,
              std::unique_ptr<raft::RawNode> raw);
+
+    // Propose without the pending and failed counts (NodeMetrics).
+    absl::StatusOr<CommandResponse> ProposeUncounted(keel::v1::Command command, Deadline deadline);
 
     // ---- Loop thread (raft_node.cc). ----
     void Loop();
@@ -388,6 +395,9 @@ private:
     // The applied membership for other threads; guarded by view_mu_.
     std::shared_ptr<const keel::v1::MembershipRecord> membership_view_;
     std::atomic<bool> removed_{false};
+
+    NodeMetrics metrics_;
+    NodeId last_leader_;  // loop thread only: the last known leader, for leader_changes
 
     std::atomic<uint64_t> next_request_id_;
     std::atomic<bool> disk_full_{false};

@@ -26,6 +26,11 @@ void RaftNode::DrainReady() {
                          raft::RoleName(ready.soft_state->role),
                          raw_->term().value(),
                          ready.soft_state->leader.value());
+            const NodeId leader = ready.soft_state->leader;
+            if (!leader.is_none() && leader != last_leader_) {
+                last_leader_ = leader;
+                metrics_.leader_changes.Add();
+            }
             OnSoftState(*ready.soft_state);
         }
         // A steady leader replicates while it writes: its followers' fsyncs overlap its own
@@ -105,7 +110,9 @@ bool RaftNode::Persist(const raft::Ready& ready) {
     // its own copy only then). A hard state that only moved the commit index rides along with
     // the next sync: recovery can rebuild it from the store (raft_node.cc, BuildRestored).
     if (ready.must_sync || !ready.entries.empty()) {
+        const Deadline sync_start = Clock::now();
         const absl::Status synced = wal_->Sync();
+        metrics_.wal_fsync.Observe(Clock::now() - sync_start);
         // A full disk when the next segment is preallocated: nothing was lost, the records
         // stay buffered in the Wal and a later Sync() writes them (storage/wal.h).
         if (absl::IsResourceExhausted(synced)) {
@@ -121,6 +128,7 @@ void RaftNode::Apply(const raft::Ready& ready) {
         return;
     }
     std::lock_guard lock(store_mu_);
+    const Deadline apply_start = Clock::now();  // after the lock: readers' time is not ours
     for (const raft::Entry& entry : ready.committed_entries) {
         if (entry.index <= store_->applied_index()) {
             SkipCoveredEntry(entry);
@@ -149,6 +157,7 @@ void RaftNode::Apply(const raft::Ready& ready) {
         compaction_points_.OnApplied(entry.index, entry.term, conf_);
     }
     applied_ = store_->applied_index();
+    metrics_.backend_commit.Observe(Clock::now() - apply_start);
 }
 
 }  // namespace keel::server

@@ -7,6 +7,7 @@
 #include "base/status.h"
 #include "server/limits.h"
 #include "server/member_join.h"
+#include "server/server_metrics.h"
 
 namespace keel::server {
 namespace {
@@ -79,6 +80,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     }
     std::unique_ptr<Server> server(new Server(std::move(node), options));
     KEEL_RETURN_IF_ERROR(server->Listen(options));
+    KEEL_RETURN_IF_ERROR(server->ServeHttp(options));
     server->watch_hub_.Start();
     server->node_->Start();
     server->publisher_.Start();
@@ -141,6 +143,35 @@ absl::Status Server::Listen(const ServerOptions& options) {
     return absl::OkStatus();
 }
 
+absl::Status Server::ServeHttp(const ServerOptions& options) {
+    if (options.metrics_addresses.empty()) {
+        return absl::OkStatus();
+    }
+    RegisterServerMetrics(metrics_,
+                          ServerMetricsSources{
+                              .node = node_.get(),
+                              .watch_hub = &watch_hub_,
+                              .watch_streams = [this] { return watch_.streams(); },
+                              .quota_backend_bytes = options.quota_backend_bytes,
+                          });
+    for (const std::string& address : options.metrics_addresses) {
+        KEEL_ASSIGN_OR_RETURN(
+            std::unique_ptr<HttpEndpoint> endpoint,
+            HttpEndpoint::Start(address,
+                                HttpHandlers{
+                                    .metrics = [this] { return metrics_.Render(); },
+                                    .health =
+                                        [this](const HealthRequest& request) {
+                                            return CheckMemberHealth(*node_, request);
+                                        },
+                                    .version_json = VersionJson(),
+                                }));
+        spdlog::info("serving /metrics, /health and /version on {}", address);
+        http_.push_back(std::move(endpoint));
+    }
+    return absl::OkStatus();
+}
+
 Server::~Server() {
     Shutdown();
 }
@@ -150,6 +181,7 @@ void Server::Shutdown() {
         return;
     }
     shut_down_ = true;
+    http_.clear();  // no handler runs past here
     publisher_.Stop();
     node_->Stop();
     const auto deadline = std::chrono::system_clock::now() + kGrpcShutdownGrace;

@@ -5,7 +5,9 @@
 //     Election call the member's own KV service through gRPC's in-process channel);
 //   peer listener (--listen-peer-urls): keel.raft.v1 (the Raft transport) and etcd's KV
 //     service again, which followers use to forward writes to the leader
-//     (leader_forwarder.h).
+//     (leader_forwarder.h);
+//   metrics listeners (--listen-metrics-urls, optional): HTTP /metrics, /health and /version
+//     (http_endpoint.h, server_metrics.h).
 //
 // Shutdown order: the node stops first (its waiting requests are answered "server stopped"),
 // then both gRPC servers shut down (no handler is left blocked), then the store closes and
@@ -28,6 +30,7 @@
 #include "server/cluster_config.h"
 #include "server/cluster_service.h"
 #include "server/election_service.h"
+#include "server/http_endpoint.h"
 #include "server/key_waiter.h"
 #include "server/kv_service.h"
 #include "server/leader_forwarder.h"
@@ -37,6 +40,7 @@
 #include "server/maintenance_service.h"
 #include "server/member_publisher.h"
 #include "server/membership_peer_service.h"
+#include "server/metrics_registry.h"
 #include "server/raft_node.h"
 #include "server/session_service.h"
 #include "server/watch_hub.h"
@@ -68,6 +72,8 @@ struct ServerOptions {
     std::function<void()> on_removed;
     // How long a member joining a running cluster tries to reach it (member_join.h).
     std::chrono::milliseconds join_timeout{10000};
+    // "host:port" listeners for /metrics, /health and /version (--listen-metrics-urls).
+    std::vector<std::string> metrics_addresses;
 };
 
 class Server {
@@ -87,6 +93,8 @@ public:
 private:
     explicit Server(std::unique_ptr<RaftNode> node, const ServerOptions& options);
     absl::Status Listen(const ServerOptions& options);
+    // Registers the metrics and starts one HTTP listener per metrics address.
+    absl::Status ServeHttp(const ServerOptions& options);
 
     std::unique_ptr<RaftNode> node_;
     WatchHub watch_hub_;
@@ -110,6 +118,10 @@ private:
     MemberPublisher publisher_;
     std::unique_ptr<grpc::Server> peer_server_;
     std::unique_ptr<grpc::Server> client_server_;
+    // The /metrics page and its HTTP listeners (server_metrics.h, http_endpoint.h); the
+    // listeners stop first in Shutdown, since their handlers read the node.
+    MetricsRegistry metrics_;
+    std::vector<std::unique_ptr<HttpEndpoint>> http_;
     bool shut_down_ = false;
 };
 

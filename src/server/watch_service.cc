@@ -83,6 +83,7 @@ std::vector<pb::WatchResponse> Fragment(const pb::WatchResponse& response, size_
 grpc::Status WatchService::Watch(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<pb::WatchResponse, pb::WatchRequest>* stream) {
+    streams_.Add(1);
     WatchOutbox outbox(WatchOutboxOptions{.pending_events_max = kWatcherPendingEventsMax,
                                           .pending_bytes_max = kWatcherPendingBytesMax});
     std::thread reader([&] {
@@ -115,6 +116,7 @@ grpc::Status WatchService::Watch(
     context->TryCancel();
     reader.join();
     hub_.RemoveOutbox(&outbox);
+    streams_.Add(-1);
     return grpc::Status::OK;
 }
 

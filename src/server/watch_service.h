@@ -13,6 +13,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "server/metrics_registry.h"
 #include "server/raft_node.h"
 #include "server/watch_hub.h"
 #include "server/watch_outbox.h"
@@ -37,6 +38,9 @@ public:
                        grpc::ServerReaderWriter<etcdserverpb::WatchResponse,
                                                 etcdserverpb::WatchRequest>* stream) override;
 
+    // Watch streams open now (for /metrics).
+    int64_t streams() const { return streams_.value(); }
+
 private:
     // Reader thread: one client request.
     void Handle(const etcdserverpb::WatchRequest& request, WatchOutbox& outbox);
@@ -45,6 +49,7 @@ private:
 
     const RaftNode& node_;
     WatchHub& hub_;
+    Gauge streams_;
 };
 
 }  // namespace keel::server

@@ -38,7 +38,8 @@ KeeldCluster::KeeldCluster(KeeldClusterOptions options) : options_(options) {
     for (int i = 0; i < options_.size; ++i) {
         Member member{.name = "m" + std::to_string(i + 1),
                       .client_port = PickFreePort(),
-                      .peer_port = PickFreePort()};
+                      .peer_port = PickFreePort(),
+                      .metrics_port = options_.metrics ? PickFreePort() : 0};
         initial_cluster_ += (i == 0 ? "" : ",") + member.name
                             + "=http://127.0.0.1:" + std::to_string(member.peer_port);
         members_.push_back(std::move(member));
@@ -66,6 +67,9 @@ void KeeldCluster::Start(int i) {
         argv[5] += "," + m.name + "=" + PeerUrl(i);
         argv.push_back("--initial-cluster-state=existing");
     }
+    if (m.metrics_port != 0) {
+        argv.push_back("--listen-metrics-urls=http://127.0.0.1:" + std::to_string(m.metrics_port));
+    }
     argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
     m.process = std::make_unique<Process>(argv, dir_.path() + "/" + m.name + ".log");
 }
@@ -74,6 +78,7 @@ int KeeldCluster::AddJoiningMember() {
     members_.push_back(Member{.name = "m" + std::to_string(members_.size() + 1),
                               .client_port = PickFreePort(),
                               .peer_port = PickFreePort(),
+                              .metrics_port = options_.metrics ? PickFreePort() : 0,
                               .joins = true});
     return size() - 1;
 }

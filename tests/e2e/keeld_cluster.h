@@ -22,6 +22,8 @@ struct KeeldClusterOptions {
     // More keeld flags for every member (e.g. "--snapshot-count=100",
     // "--quota-backend-bytes=65536").
     std::vector<std::string> extra_flags;
+    // Give every member an HTTP listener (--listen-metrics-urls) on a free port (MetricsPort).
+    bool metrics = false;
 };
 
 class KeeldCluster {
@@ -56,6 +58,9 @@ public:
     void Pause(int i);
     void Resume(int i);
 
+    // The port of member i's /metrics, /health and /version listener (options.metrics), or 0.
+    int MetricsPort(int i) const { return members_.at(i).metrics_port; }
+
     // "127.0.0.1:port" of member i's client listener.
     std::string ClientAddress(int i) const;
     // Every member's client URL, comma-separated (etcdctl's --endpoints).
@@ -75,7 +80,8 @@ private:
         std::string name;
         int client_port = 0;
         int peer_port = 0;
-        bool joins = false;  // started with --initial-cluster-state=existing
+        int metrics_port = 0;  // 0: none
+        bool joins = false;    // started with --initial-cluster-state=existing
         std::unique_ptr<Process> process;
     };
 

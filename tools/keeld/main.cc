@@ -47,6 +47,7 @@ struct Flags {
     std::string debug_peer_dial;
     std::string debug_fsync_delay_file;
     std::string debug_peer_duplicate_file;
+    std::string listen_metrics_urls;
     int64_t quota_backend_bytes = 0;
     int64_t max_request_bytes = static_cast<int64_t>(base::kRequestBytesMax);
     int64_t max_txn_ops = static_cast<int64_t>(kv::kTxnOpsMaxDefault);
@@ -62,6 +63,10 @@ void AddFlags(CLI::App& app, Flags& flags) {
     app.add_option("--listen-peer-urls",
                    flags.listen_peer_urls,
                    "the http://host:port URL for the other members");
+    app.add_option("--listen-metrics-urls",
+                   flags.listen_metrics_urls,
+                   "comma-separated http://host:port URLs serving /metrics, /health and "
+                   "/version over HTTP (default: none)");
     app.add_option("--initial-cluster",
                    flags.initial_cluster,
                    "name=http://host:port,... for every member (default: NAME=peer URL)");
@@ -155,6 +160,10 @@ absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
     KEEL_ASSIGN_OR_RETURN(options.client_addresses, AddressesFromUrls(flags.listen_client_urls));
     options.client_urls = absl::StrSplit(flags.listen_client_urls, ',', absl::SkipWhitespace());
     KEEL_ASSIGN_OR_RETURN(options.peer_address, AddressFromUrl(flags.listen_peer_urls));
+    if (!flags.listen_metrics_urls.empty()) {
+        KEEL_ASSIGN_OR_RETURN(options.metrics_addresses,
+                              AddressesFromUrls(flags.listen_metrics_urls));
+    }
     const std::string initial_cluster = flags.initial_cluster.empty()
                                             ? flags.name + "=" + flags.listen_peer_urls
                                             : flags.initial_cluster;
