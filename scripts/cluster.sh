@@ -8,7 +8,8 @@
 #                              whatever has not exited after 10 s)
 #
 # KEEL_BUILD_DIR chooses another build directory (default: build).
-# Ports: clients 2379/22379/32379, peers 2380/22380/32380 (etcd's local-cluster convention).
+# Ports: clients 2379/22379/32379, peers 2380/22380/32380 (etcd's local-cluster convention);
+# HTTP /metrics, /health and /version on 2381/22381/32381.
 # The members keep their data across stop/start; remove data/ for a fresh cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 names=(k1 k2 k3)
 client_ports=(2379 22379 32379)
 peer_ports=(2380 22380 32380)
+metrics_ports=(2381 22381 32381)
 data=data
 build_dir=${KEEL_BUILD_DIR:-build}
 
@@ -65,6 +67,7 @@ done
 
 mkdir -p "$data"
 endpoints=""
+metrics=""
 for i in 0 1 2; do
     name=${names[$i]}
     nohup "$build_dir/tools/keeld/keeld" \
@@ -72,10 +75,12 @@ for i in 0 1 2; do
         --data-dir="$data/$name" \
         --listen-client-urls="http://127.0.0.1:${client_ports[$i]}" \
         --listen-peer-urls="http://127.0.0.1:${peer_ports[$i]}" \
+        --listen-metrics-urls="http://127.0.0.1:${metrics_ports[$i]}" \
         --initial-cluster="$initial_cluster" \
         >>"$data/$name.log" 2>&1 &
     echo $! >"$data/$name.pid"
     endpoints+="${endpoints:+,}http://127.0.0.1:${client_ports[$i]}"
+    metrics+="${metrics:+ }http://127.0.0.1:${metrics_ports[$i]}"
 done
 
 sleep 1
@@ -91,11 +96,13 @@ done
 cat <<MSG
 keel: three members running (logs and PIDs in $data/)
   endpoints: $endpoints
+  metrics:   $metrics  (/metrics, /health, /version)
 
   export ETCDCTL_API=3 ENDPOINTS=$endpoints
   etcdctl --endpoints=\$ENDPOINTS put greeting hello
   etcdctl --endpoints=\$ENDPOINTS get greeting
   etcdctl --endpoints=\$ENDPOINTS endpoint status -w table
+  curl http://127.0.0.1:${metrics_ports[0]}/health
 
   stop with: scripts/cluster.sh stop
 MSG
