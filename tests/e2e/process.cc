@@ -1,9 +1,12 @@
 #include "e2e/process.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -81,20 +84,55 @@ std::string Process::Log() const {
     return buffer.str();
 }
 
-int PickFreePort() {
+namespace {
+
+// The lowest port of the kernel's ephemeral range; 32768 (Linux's default) if unreadable.
+int EphemeralPortsStart() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    if (range >> low && low > 2048) {
+        return low;
+    }
+    return 32768;
+}
+
+bool CanBind(int port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        std::perror("socket");
+        std::abort();
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-        std::perror("bind");
-        std::abort();
-    }
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     ::close(fd);
-    return ntohs(addr.sin_port);
+    return bound;
+}
+
+}  // namespace
+
+int PickFreePort() {
+    // Ports [low, high) lie below the ephemeral range; above 1024 so no privilege is needed.
+    const int high = EphemeralPortsStart();
+    const int low = std::max(1025, high - 16384);
+    const int span = high - low;
+    static std::mutex mu;
+    const std::lock_guard lock(mu);
+    static std::mt19937 rng(std::random_device{}());
+    // A per-process cursor that walks the range: picks in one process repeat a port only after
+    // the cursor has wrapped around (thousands of picks).
+    static int cursor = std::uniform_int_distribution<int>(0, span - 1)(rng);
+    for (int tries = 0; tries < span; ++tries) {
+        const int port = low + cursor;
+        cursor = (cursor + 1 + std::uniform_int_distribution<int>(0, 63)(rng)) % span;
+        if (CanBind(port)) {
+            return port;
+        }
+    }
+    std::fprintf(stderr, "PickFreePort: no free port in [%d, %d)\n", low, high);
+    std::abort();
 }
 
 bool WaitForPort(int port, std::chrono::milliseconds timeout) {

@@ -36,7 +36,13 @@ private:
     std::string log_path_;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+// A TCP port on 127.0.0.1 that was free a moment ago, for a server started later.
+//
+// It is chosen below the kernel's ephemeral range (ip_local_port_range), never from it: a port
+// handed out by bind(0) can be handed out again to an outgoing connection or to another
+// bind(0) (our fault proxies) while its server is not yet listening or is down for a restart,
+// and the server then cannot start or, worse, a proxy ends up forwarding to itself. The start
+// of the search is random, so concurrent test processes rarely try the same ports.
 int PickFreePort();
 
 // Polls `addr` ("127.0.0.1:port") until a TCP connect succeeds or `timeout` passes.
