@@ -1,11 +1,18 @@
 #include "server/alarm_set.h"
 
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
 #include "base/assert.h"
 
 namespace keel::server {
 namespace {
 
 namespace pb = ::etcdserverpb;
+
+constexpr std::string_view kAlarmRecordKey = "alarms";
 
 bool RequestOpPuts(const pb::RequestOp& op);
 
@@ -37,26 +44,62 @@ absl::Status NoSpaceError() {
     return absl::ResourceExhaustedError("etcdserver: mvcc: database space exceeded");
 }
 
-void AlarmSet::Apply(const pb::AlarmRequest& request) {
-    std::lock_guard lock(mu_);
+Alarms ApplyAlarmRequest(Alarms alarms, const pb::AlarmRequest& request) {
     switch (request.action()) {
         case pb::AlarmRequest::ACTIVATE:
             if (request.alarm() != pb::NONE) {
-                alarms_.emplace(request.memberid(), static_cast<int>(request.alarm()));
+                alarms.emplace(request.memberid(), static_cast<int>(request.alarm()));
             }
             break;
         case pb::AlarmRequest::DEACTIVATE:
-            for (auto it = alarms_.begin(); it != alarms_.end();) {
+            for (auto it = alarms.begin(); it != alarms.end();) {
                 const bool member_matches =
                     request.memberid() == 0 || it->first == request.memberid();
                 const bool alarm_matches =
                     request.alarm() == pb::NONE || it->second == static_cast<int>(request.alarm());
-                it = member_matches && alarm_matches ? alarms_.erase(it) : std::next(it);
+                it = member_matches && alarm_matches ? alarms.erase(it) : std::next(it);
             }
             break;
         default:
             break;
     }
+    return alarms;
+}
+
+kv::AuxWrite AlarmRecordWrite(const Alarms& alarms) {
+    // etcd's AlarmResponse is the record's schema: a list of (member, alarm), in set order.
+    pb::AlarmResponse record;
+    for (const auto& [member, type] : alarms) {
+        pb::AlarmMember* entry = record.add_alarms();
+        entry->set_memberid(member);
+        entry->set_alarm(static_cast<pb::AlarmType>(type));
+    }
+    return kv::AuxWrite{.key = std::string(kAlarmRecordKey), .value = record.SerializeAsString()};
+}
+
+Alarms LoadAlarms(const kv::MvccStore& store) {
+    Alarms alarms;
+    const std::optional<std::string> bytes = store.ReadAux(kAlarmRecordKey);
+    if (!bytes.has_value()) {
+        return alarms;
+    }
+    pb::AlarmResponse record;
+    KEEL_ASSERT_MSG(record.ParseFromString(*bytes), "the stored alarm record does not parse");
+    for (const pb::AlarmMember& entry : record.alarms()) {
+        KEEL_ASSERT(entry.alarm() != pb::NONE);
+        alarms.emplace(entry.memberid(), static_cast<int>(entry.alarm()));
+    }
+    return alarms;
+}
+
+void AlarmSet::Apply(const pb::AlarmRequest& request) {
+    std::lock_guard lock(mu_);
+    alarms_ = ApplyAlarmRequest(std::move(alarms_), request);
+}
+
+void AlarmSet::Reset(Alarms alarms) {
+    std::lock_guard lock(mu_);
+    alarms_ = std::move(alarms);
 }
 
 std::vector<pb::AlarmMember> AlarmSet::List(pb::AlarmType alarm) const {

@@ -3,6 +3,7 @@
 #include "base/assert.h"
 #include "base/status.h"
 #include "kv/session_table.h"
+#include "server/alarm_set.h"
 #include "server/kv_translation.h"
 #include "server/lease_translation.h"
 
@@ -97,9 +98,21 @@ absl::StatusOr<CommandResponse> ApplyOp(kv::MvccStore& store,
                 store, ctx, events, command.lease_checkpoint(), [&](auto c, const auto& r) {
                     return store.ApplyLeaseCheckpoint(c, r);
                 });
-        case C::kAlarm:
-            store.ApplyNoop(ctx);
+        case C::kAlarm: {
+            // The whole alarm set after this entry is recorded with it (alarm_set.h).
+            const Alarms after = ApplyAlarmRequest(LoadAlarms(store), command.alarm());
+            kv::ApplyContext with_record{.index = ctx.index};
+            with_record.aux = [&](const absl::Status& status, const kv::WriteResponse* response) {
+                std::vector<kv::AuxWrite> writes;
+                if (ctx.aux) {
+                    writes = ctx.aux(status, response);
+                }
+                writes.push_back(AlarmRecordWrite(after));
+                return writes;
+            };
+            store.ApplyNoop(with_record);
             return CommandResponse(AlarmApplied{});
+        }
         case C::kRegisterClient:
         case C::kSessionKeepAlive:
         case C::kSessionClose:

@@ -22,8 +22,9 @@
 
 namespace keel::server {
 
-// An alarm entry changes no store state; the server's alarm set follows it through the
-// CommandObserver (alarm_set.h).
+// An alarm entry changes no key or revision; it records the alarm set in the server's keyspace
+// of the store, and the in-memory alarm set follows it through the CommandObserver
+// (alarm_set.h).
 struct AlarmApplied {};
 
 // The answer to a session operation (RegisterClient, KeepAlive, Close; docs/sessions.md).

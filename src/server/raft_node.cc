@@ -257,6 +257,8 @@ RaftNode::RaftNode(RaftNodeOptions options,
                                   }});
     membership_view_ = std::make_shared<const keel::v1::MembershipRecord>(membership_);
     removed_ = IsRemoved(membership_, options_.self);
+    // Alarms raised before the restart (entries above the store's index replay on top).
+    alarms_.Reset(LoadAlarms(*store_));
     PublishView();
 }
 

@@ -130,6 +130,8 @@ void RaftNode::OnStoreInstalled() {
         lessor_.Promote(store_->LeaseLeases().leases, Clock::now());
     }
     db_size_bytes_.store(store_->ApproximateSizeBytes());
+    // The alarms raised as of the checkpoint (a NOSPACE raised while this member lagged).
+    alarms_.Reset(LoadAlarms(*store_));
     // The checkpoint's membership record supersedes the one applied so far (peers to dial,
     // this member's own removal).
     ReloadMembership();

@@ -265,6 +265,20 @@ TEST_F(KeeldLeaseTest, LimitsQuotaAndNoSpaceAlarm) {
     }
     EXPECT_EQ(alarms.exit_code, 0) << alarms.output;
     EXPECT_NE(alarms.output.find("alarm:NOSPACE"), std::string::npos) << alarms.output;
+    // Alarms are durable, as in etcd: a member restarted cleanly (its store flushed, so the
+    // alarm entry is not replayed from the WAL) still lists it, with no write to re-raise it.
+    const int follower = Follower();
+    ASSERT_TRUE(cluster_->Stop(follower));
+    cluster_->Start(follower);
+    alarms = Etcdctl(ep, "alarm list");
+    for (auto until = std::chrono::steady_clock::now() + 15s;
+         alarms.exit_code != 0 && std::chrono::steady_clock::now() < until;) {
+        std::this_thread::sleep_for(100ms);
+        alarms = Etcdctl(ep, "alarm list");
+    }
+    EXPECT_EQ(alarms.exit_code, 0) << alarms.output;
+    EXPECT_NE(alarms.output.find("alarm:NOSPACE"), std::string::npos)
+        << "after a restart: " << alarms.output;
     // Even a small put is refused while the alarm is raised; deletes still work.
     EtcdctlResult small = Etcdctl(ep, "put small v");
     EXPECT_NE(small.exit_code, 0);

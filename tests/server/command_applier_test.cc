@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "server/alarm_set.h"
+
 namespace keel::server {
 namespace {
 
@@ -82,6 +84,42 @@ TEST_F(CommandApplierTest, CompactionErrorsComeFromTheStore) {
     compact.mutable_compaction()->set_revision(100);
     EXPECT_EQ(Apply(compact).response.status().message(),
               "etcdserver: mvcc: required revision is a future revision");
+}
+
+keel::v1::Command AlarmCommand(etcdserverpb::AlarmRequest::AlarmAction action, uint64_t member) {
+    keel::v1::Command command;
+    command.mutable_alarm()->set_action(action);
+    command.mutable_alarm()->set_memberid(member);
+    command.mutable_alarm()->set_alarm(etcdserverpb::NOSPACE);
+    return command;
+}
+
+TEST_F(CommandApplierTest, AlarmsAreRecordedInTheStoreAndSurviveReopenAndCheckpoint) {
+    const Revision before = store_->revision();
+    ASSERT_TRUE(Apply(AlarmCommand(etcdserverpb::AlarmRequest::ACTIVATE, 7)).response.ok());
+    ASSERT_TRUE(Apply(AlarmCommand(etcdserverpb::AlarmRequest::ACTIVATE, 9)).response.ok());
+    ASSERT_TRUE(Apply(AlarmCommand(etcdserverpb::AlarmRequest::DEACTIVATE, 7)).response.ok());
+    const Alarms expected = {{9, static_cast<int>(etcdserverpb::NOSPACE)}};
+    EXPECT_EQ(LoadAlarms(*store_), expected);
+    EXPECT_EQ(store_->revision(), before);  // an alarm touches no key
+    EXPECT_EQ(store_->applied_index(), Index(3));
+
+    ASSERT_TRUE(store_->CreateCheckpoint(dir_ + "/checkpoint").ok());
+    ASSERT_TRUE(store_->Flush().ok());
+    store_.reset();
+    auto reopened = kv::MvccStore::Open(dir_ + "/kv", {});
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    EXPECT_EQ(LoadAlarms(**reopened), expected);
+    auto checkpoint = kv::MvccStore::Open(dir_ + "/checkpoint", {});
+    ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+    EXPECT_EQ(LoadAlarms(**checkpoint), expected);
+
+    // Disarming every alarm (member 0, as `etcdctl alarm disarm` sends) leaves an empty record.
+    store_ = *std::move(reopened);
+    keel::v1::Command disarm = AlarmCommand(etcdserverpb::AlarmRequest::DEACTIVATE, 0);
+    disarm.mutable_alarm()->set_alarm(etcdserverpb::NONE);
+    ASSERT_TRUE(Apply(disarm).response.ok());
+    EXPECT_TRUE(LoadAlarms(*store_).empty());
 }
 
 }  // namespace
