@@ -91,7 +91,14 @@ absl::StatusOr<std::vector<std::string>> AddressesFromUrls(absl::string_view url
     return addresses;
 }
 
-absl::StatusOr<ClusterConfig> ParseInitialCluster(absl::string_view flag) {
+uint64_t ClusterIdOf(absl::string_view canonical, absl::string_view token) {
+    if (token.empty()) {
+        return StableHash64(canonical);
+    }
+    return StableHash64(absl::StrCat(canonical, "\n", token));
+}
+
+absl::StatusOr<ClusterConfig> ParseInitialCluster(absl::string_view flag, absl::string_view token) {
     ClusterConfig config;
     for (absl::string_view item : absl::StrSplit(flag, ',', absl::SkipWhitespace())) {
         item = absl::StripAsciiWhitespace(item);
@@ -127,7 +134,7 @@ absl::StatusOr<ClusterConfig> ParseInitialCluster(absl::string_view flag) {
         absl::StrJoin(config.members, ",", [](std::string* out, const Member& m) {
             absl::StrAppend(out, m.name, "=", m.peer_url);
         });
-    config.cluster_id = StableHash64(canonical);
+    config.cluster_id = ClusterIdOf(canonical, token);
     return config;
 }
 

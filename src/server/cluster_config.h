@@ -58,8 +58,16 @@ absl::StatusOr<std::vector<std::string>> AddressesFromUrls(absl::string_view url
 
 // Parses --initial-cluster. InvalidArgument naming the defect: an empty list, an entry without
 // '=', an empty name, a duplicate name, a bad URL, too many members, or two names whose ids
-// collide.
-absl::StatusOr<ClusterConfig> ParseInitialCluster(absl::string_view flag);
+// collide. A non-empty `token` (--initial-cluster-token) is mixed into the cluster id
+// (ClusterIdOf), so that two clusters bootstrapped from the same list (e.g. a cluster restored
+// from a backup onto the old cluster's URLs) are told apart.
+absl::StatusOr<ClusterConfig> ParseInitialCluster(absl::string_view flag,
+                                                  absl::string_view token = "");
+
+// The cluster id of the canonical membership string ("name=url,..." sorted by name): its
+// FNV-1a hash, or with a non-empty `token`, the hash of the string, a newline and the token
+// (an empty token keeps the ids of clusters made before the flag existed).
+uint64_t ClusterIdOf(absl::string_view canonical, absl::string_view token);
 
 // FNV-1a 64-bit: stable across builds and machines (unlike std::hash or absl::Hash).
 uint64_t StableHash64(absl::string_view bytes);

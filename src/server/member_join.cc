@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "keel/v1/membership.grpc.pb.h"
+#include "server/data_dir.h"
 #include "server/membership.h"
 #include "storage/file_system.h"
 #include "storage/posix_file_system.h"
@@ -18,7 +19,6 @@
 namespace keel::server {
 namespace {
 
-constexpr char kMemberFileName[] = "member";
 constexpr std::chrono::milliseconds kAskTimeout{1000};
 constexpr std::chrono::milliseconds kAskRetryInterval{200};
 
@@ -78,9 +78,9 @@ absl::StatusOr<MemberIdentity> Join(const Member& self,
                                  ")"));
             }
             KEEL_ASSIGN_OR_RETURN(identity.bootstrap, ParseInitialCluster(record->bootstrap()));
-            if (identity.bootstrap.cluster_id != record->cluster_id()) {
-                return absl::DataLossError("the cluster's bootstrap record does not match its id");
-            }
+            // The record's id decides: it may include an --initial-cluster-token (or come from
+            // a restored backup), which the bootstrap list alone does not show.
+            identity.bootstrap.cluster_id = record->cluster_id();
             spdlog::info(
                 "joining cluster {:x} as member {:x}", record->cluster_id(), identity.id.value());
             return identity;
@@ -99,6 +99,7 @@ absl::StatusOr<std::optional<MemberIdentity>> ReadMemberFile(const std::string& 
                                                              const std::string& name,
                                                              const std::string& data_dir) {
     std::string found_name;
+    std::string cluster_id;
     std::string member_id;
     std::string initial_cluster;
     for (absl::string_view line : absl::StrSplit(contents, '\n', absl::SkipEmpty())) {
@@ -106,6 +107,8 @@ absl::StatusOr<std::optional<MemberIdentity>> ReadMemberFile(const std::string& 
             absl::StrSplit(line, absl::MaxSplits('=', 1));
         if (kv.first == "name") {
             found_name = std::string(kv.second);
+        } else if (kv.first == "cluster_id") {
+            cluster_id = std::string(kv.second);
         } else if (kv.first == "member_id") {
             member_id = std::string(kv.second);
         } else if (kv.first == "initial_cluster") {
@@ -120,12 +123,18 @@ absl::StatusOr<std::optional<MemberIdentity>> ReadMemberFile(const std::string& 
         return std::nullopt;
     }
     uint64_t id = 0;
+    uint64_t recorded_cluster_id = 0;
     if (!absl::SimpleHexAtoi(member_id, &id) || id == 0) {
         return absl::DataLossError(absl::StrCat(data_dir, "/member: bad member_id"));
+    }
+    if (!absl::SimpleHexAtoi(cluster_id, &recorded_cluster_id)) {
+        return absl::DataLossError(absl::StrCat(data_dir, "/member: bad cluster_id"));
     }
     MemberIdentity identity;
     identity.id = NodeId(id);
     KEEL_ASSIGN_OR_RETURN(identity.bootstrap, ParseInitialCluster(initial_cluster));
+    // The recorded id decides (an --initial-cluster-token is part of it; MemberFileText).
+    identity.bootstrap.cluster_id = recorded_cluster_id;
     return std::optional<MemberIdentity>(std::move(identity));
 }
 
@@ -187,6 +196,11 @@ std::string MemberFileIdentityLines(NodeId self, const ClusterConfig& bootstrap)
     return absl::StrFormat("member_id=%016x\ninitial_cluster=%s\n",
                            self.value(),
                            BootstrapMembership(bootstrap).bootstrap());
+}
+
+std::string MemberFileText(const std::string& name, NodeId self, const ClusterConfig& bootstrap) {
+    return absl::StrCat(absl::StrFormat("name=%s\ncluster_id=%016x\n", name, bootstrap.cluster_id),
+                        MemberFileIdentityLines(self, bootstrap));
 }
 
 }  // namespace keel::server

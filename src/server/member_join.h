@@ -50,4 +50,10 @@ keel::v1::MembershipRecord LoadMembership(const kv::MvccStore& store, const Clus
 // The member file's lines after name and cluster id: "member_id=<hex>\ninitial_cluster=...\n".
 std::string MemberFileIdentityLines(NodeId self, const ClusterConfig& bootstrap);
 
+// The whole member file of member `name` (id `self`) of the cluster bootstrapped from
+// `bootstrap`: "name=...\ncluster_id=<hex>\n" and the identity lines. On a restart the file's
+// cluster id is the cluster's (it may include an --initial-cluster-token, which the bootstrap
+// list alone does not show).
+std::string MemberFileText(const std::string& name, NodeId self, const ClusterConfig& bootstrap);
+
 }  // namespace keel::server

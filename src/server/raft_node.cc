@@ -9,6 +9,7 @@
 
 #include "base/assert.h"
 #include "base/status.h"
+#include "server/data_dir.h"
 #include "server/errors.h"
 #include "server/limits.h"
 #include "server/member_join.h"
@@ -22,10 +23,6 @@
 namespace keel::server {
 namespace {
 
-constexpr char kMemberFileName[] = "member";
-constexpr char kWalDirName[] = "wal";
-constexpr char kStoreDirName[] = "kv";
-
 uint64_t RandomU64() {
     std::random_device device;
     return (static_cast<uint64_t>(device()) << 32) ^ device();
@@ -37,8 +34,7 @@ std::string LegacyMemberFileContents(const RaftNodeOptions& options, const std::
 }
 
 std::string MemberFileContents(const RaftNodeOptions& options, const std::string& name) {
-    return absl::StrCat(LegacyMemberFileContents(options, name),
-                        MemberFileIdentityLines(options.self, options.cluster));
+    return MemberFileText(name, options.self, options.cluster);
 }
 
 // The data directory names the member and the cluster it was created for, so that a member

@@ -38,6 +38,7 @@ struct Flags {
     std::string listen_peer_urls = "http://127.0.0.1:2380";
     std::string initial_cluster;
     std::string initial_cluster_state = "new";
+    std::string initial_cluster_token;
     int tick_ms = 100;
     int election_ticks = 10;
     uint64_t snapshot_count = 10000;
@@ -75,6 +76,10 @@ void AddFlags(CLI::App& app, Flags& flags) {
                    "new (bootstrap or restart) or existing (restart, or join a running cluster "
                    "after `etcdctl member add`)")
         ->check(CLI::IsMember({"new", "existing"}));
+    app.add_option("--initial-cluster-token",
+                   flags.initial_cluster_token,
+                   "mixed into the cluster id of a new cluster (default: none), so that clusters "
+                   "with the same --initial-cluster are told apart");
     app.add_option("--tick-ms", flags.tick_ms, "Raft tick interval in milliseconds")
         ->check(CLI::Range(1, 10000));
     app.add_option("--election-ticks",
@@ -167,7 +172,8 @@ absl::StatusOr<ServerOptions> ToOptions(const Flags& flags) {
     const std::string initial_cluster = flags.initial_cluster.empty()
                                             ? flags.name + "=" + flags.listen_peer_urls
                                             : flags.initial_cluster;
-    KEEL_ASSIGN_OR_RETURN(options.cluster, ParseInitialCluster(initial_cluster));
+    KEEL_ASSIGN_OR_RETURN(options.cluster,
+                          ParseInitialCluster(initial_cluster, flags.initial_cluster_token));
     KEEL_RETURN_IF_ERROR(ApplyPeerDialOverrides(flags.debug_peer_dial, options.cluster));
     // A removed member exits, as etcd does: main is waiting for SIGTERM.
     options.on_removed = [] {
