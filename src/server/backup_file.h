@@ -6,7 +6,8 @@
 // followed by its SHA-256, and etcdctl 3.5 and later refuse a download unless its size modulo
 // 512 is 32 (a bbolt file is a whole number of pages); the padding keeps keel's file to that
 // shape and the trailer lets a reader check it the way etcd's restore does. A bbolt reader
-// (`etcdctl snapshot status`, `snapshot restore`) still refuses it: it is not a bbolt file.
+// (`etcdctl snapshot status`, `snapshot restore`) still refuses it: it is not a bbolt file;
+// `keelctl snapshot status|restore` read it (snapshot_restore.h).
 //
 // Pure functions; any thread.
 #pragma once

@@ -31,8 +31,19 @@ absl::Status Corrupt(const std::string& why) {
     return absl::DataLossError(absl::StrCat("snapshot archive: ", why));
 }
 
-// Parses and verifies the whole archive.
-absl::StatusOr<std::vector<ArchiveFile>> Parse(std::string_view archive) {
+// What may follow the last file.
+enum class Trailing {
+    kNothing,
+    kAnything,  // the archive is a prefix of the bytes given
+};
+
+struct Parsed {
+    std::vector<ArchiveFile> files;
+    size_t archive_bytes = 0;
+};
+
+// Parses and verifies the archive at the start of `archive`.
+absl::StatusOr<Parsed> Parse(std::string_view archive, Trailing trailing = Trailing::kNothing) {
     if (archive.size() < kHeaderBytes
         || std::memcmp(archive.data(), kCheckpointArchiveMagic, sizeof(kCheckpointArchiveMagic))
                != 0) {
@@ -79,10 +90,10 @@ absl::StatusOr<std::vector<ArchiveFile>> Parse(std::string_view archive) {
         }
         files.push_back(ArchiveFile{.name = name, .bytes = bytes});
     }
-    if (offset != archive.size()) {
+    if (trailing == Trailing::kNothing && offset != archive.size()) {
         return Corrupt(absl::StrCat(archive.size() - offset, " bytes after the last file"));
     }
-    return files;
+    return Parsed{.files = std::move(files), .archive_bytes = offset};
 }
 
 }  // namespace
@@ -115,20 +126,26 @@ absl::StatusOr<std::string> PackCheckpoint(storage::FileSystem& fs,
 }
 
 absl::StatusOr<CheckpointArchiveSummary> VerifyCheckpointArchive(std::string_view archive) {
-    KEEL_ASSIGN_OR_RETURN(const std::vector<ArchiveFile> files, Parse(archive));
-    CheckpointArchiveSummary summary{.file_count = static_cast<uint32_t>(files.size())};
-    for (const ArchiveFile& file : files) {
+    KEEL_ASSIGN_OR_RETURN(const Parsed parsed, Parse(archive));
+    CheckpointArchiveSummary summary{.file_count = static_cast<uint32_t>(parsed.files.size())};
+    for (const ArchiveFile& file : parsed.files) {
         summary.data_bytes += file.bytes.size();
     }
     return summary;
 }
 
+absl::StatusOr<size_t> CheckpointArchiveBytes(std::string_view bytes) {
+    KEEL_ASSIGN_OR_RETURN(const Parsed parsed, Parse(bytes, Trailing::kAnything));
+    KEEL_ASSERT(parsed.archive_bytes <= bytes.size());
+    return parsed.archive_bytes;
+}
+
 absl::Status UnpackCheckpoint(storage::FileSystem& fs,
                               std::string_view archive,
                               const std::string& dir) {
-    KEEL_ASSIGN_OR_RETURN(const std::vector<ArchiveFile> files, Parse(archive));
+    KEEL_ASSIGN_OR_RETURN(const Parsed parsed, Parse(archive));
     KEEL_RETURN_IF_ERROR(fs.CreateDir(dir));
-    for (const ArchiveFile& file : files) {
+    for (const ArchiveFile& file : parsed.files) {
         const std::string path = storage::JoinPath(dir, file.name);
         KEEL_ASSIGN_OR_RETURN(std::unique_ptr<storage::File> out,
                               fs.Open(path, storage::OpenMode::kCreateNew));

@@ -51,4 +51,8 @@ struct CheckpointArchiveSummary {
 // Verifies the archive without writing anything. Errors: DataLoss saying what is wrong.
 absl::StatusOr<CheckpointArchiveSummary> VerifyCheckpointArchive(std::string_view archive);
 
+// The length of the archive at the start of `bytes` (which may go on after it, e.g. with a
+// backup file's padding), every file verified. Errors: DataLoss saying what is wrong.
+absl::StatusOr<size_t> CheckpointArchiveBytes(std::string_view bytes);
+
 }  // namespace keel::server

@@ -4,8 +4,9 @@
 //
 // Snapshot streams a RocksDB checkpoint packed as server/checkpoint_archive.h describes and
 // sealed as server/backup_file.h describes (padding and a SHA-256 trailer, as etcd's stream
-// ends), not a bbolt file: `etcdctl snapshot save` stores it, but `snapshot status` and
-// `snapshot restore` open the file as bbolt and refuse it (docs/snapshots.md).
+// ends), not a bbolt file: `etcdctl snapshot save` stores it, but etcdctl's `snapshot status`
+// and `snapshot restore` open the file as bbolt and refuse it; keelctl's read it
+// (snapshot_restore.h, docs/snapshots.md).
 //
 // Threading: gRPC threads; stateless apart from references.
 #pragma once
