@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "keelctl/command_context.h"
+#include "keelctl/snapshot_commands.h"
 
 namespace keel::ctl {
 namespace {
@@ -42,6 +43,7 @@ int Main(int argc, char** argv) {
     AddLockCommand(app, context);
     AddClusterCommands(app, context);
     AddSessionCommands(app, context);
+    AddSnapshotCommands(app, context);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

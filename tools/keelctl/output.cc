@@ -5,6 +5,7 @@
 
 #include <absl/strings/escaping.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
 #include <nlohmann/json.hpp>
 
@@ -330,6 +331,25 @@ void Output::Session(const char* verb, uint64_t id) const {
     } else {
         std::cout << "session " << id << " " << verb << "\n";
     }
+}
+
+void Output::SnapshotStatus(const SnapshotStatusFields& status) const {
+    if (format_ == OutputFormat::kJson) {
+        PrintJson(json{{"hash", status.hash},
+                       {"revision", status.revision},
+                       {"totalKey", status.total_keys},
+                       {"totalSize", status.total_size_bytes}});
+        return;
+    }
+    const std::vector<std::string> row = {absl::StrFormat("%x", status.hash),
+                                          absl::StrCat(status.revision),
+                                          absl::StrCat(status.total_keys),
+                                          absl::StrCat(status.total_size_bytes, " B")};
+    if (format_ == OutputFormat::kTable) {
+        PrintTable({"HASH", "REVISION", "TOTAL KEYS", "TOTAL SIZE"}, {row});
+        return;
+    }
+    std::cout << absl::StrJoin(row, ", ") << "\n";
 }
 
 }  // namespace keel::ctl

@@ -10,6 +10,14 @@
 
 namespace keel::ctl {
 
+// What `snapshot status` prints (etcdctl's fields; keelctl's snapshot_commands.cc fills it).
+struct SnapshotStatusFields {
+    uint32_t hash = 0;
+    int64_t revision = 0;
+    int64_t total_keys = 0;
+    uint64_t total_size_bytes = 0;
+};
+
 enum class OutputFormat {
     kSimple,
     kJson,
@@ -33,6 +41,7 @@ public:
     void MemberList(const std::vector<client::Member>& members) const;
     void EndpointStatus(const std::vector<client::EndpointStatus>& statuses) const;
     void Session(const char* verb, uint64_t id) const;
+    void SnapshotStatus(const SnapshotStatusFields& status) const;
 
 private:
     OutputFormat format_;
