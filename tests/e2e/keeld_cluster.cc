@@ -36,7 +36,7 @@ std::string ShellQuote(const std::string& s) {
 
 KeeldCluster::KeeldCluster(KeeldClusterOptions options) : options_(options) {
     for (int i = 0; i < options_.size; ++i) {
-        Member member{.name = "m" + std::to_string(i + 1),
+        Member member{.name = options_.name_prefix + std::to_string(i + 1),
                       .client_port = PickFreePort(),
                       .peer_port = PickFreePort(),
                       .metrics_port = options_.metrics ? PickFreePort() : 0};
@@ -44,7 +44,7 @@ KeeldCluster::KeeldCluster(KeeldClusterOptions options) : options_(options) {
                             + "=http://127.0.0.1:" + std::to_string(member.peer_port);
         members_.push_back(std::move(member));
     }
-    for (int i = 0; i < size(); ++i) {
+    for (int i = 0; options_.start == StartMembers::kNow && i < size(); ++i) {
         Start(i);
     }
 }
@@ -75,7 +75,7 @@ void KeeldCluster::Start(int i) {
 }
 
 int KeeldCluster::AddJoiningMember() {
-    members_.push_back(Member{.name = "m" + std::to_string(members_.size() + 1),
+    members_.push_back(Member{.name = options_.name_prefix + std::to_string(members_.size() + 1),
                               .client_port = PickFreePort(),
                               .peer_port = PickFreePort(),
                               .metrics_port = options_.metrics ? PickFreePort() : 0,

@@ -15,8 +15,18 @@
 
 namespace keel::testing {
 
+// Whether the constructor starts the members (kLater: the test prepares their data
+// directories first, e.g. restores a backup into them, then calls Start(i)).
+enum class StartMembers {
+    kNow,
+    kLater,
+};
+
 struct KeeldClusterOptions {
     int size = 3;
+    // Members are named <name_prefix>1, <name_prefix>2, ...
+    std::string name_prefix = "m";
+    StartMembers start = StartMembers::kNow;
     int tick_ms = 50;
     int election_ticks = 10;
     // More keeld flags for every member (e.g. "--snapshot-count=100",
@@ -44,6 +54,9 @@ public:
     int AddJoiningMember();
     // "http://127.0.0.1:port" of member i's peer listener.
     std::string PeerUrl(int i) const;
+
+    // The --initial-cluster every original member starts with.
+    const std::string& InitialCluster() const { return initial_cluster_; }
 
     std::string Name(int i) const { return members_.at(i).name; }
 
