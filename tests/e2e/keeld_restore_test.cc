@@ -6,6 +6,7 @@
 // `keelctl snapshot status`, only the new members, a new cluster id, and writes that continue
 // the revision. Then the corrupt-file cases: a truncated file, a flipped bit, a non-empty
 // target, each one error line, a non-zero exit and no data directory left behind.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>

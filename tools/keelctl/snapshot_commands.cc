@@ -30,10 +30,11 @@ absl::Status RunStatus(const CommandContext& context, const std::string& file) {
     if (!status.ok()) {
         return status.status();
     }
-    out->SnapshotStatus(SnapshotStatusFields{.hash = status->hash,
-                                             .revision = status->revision.value(),
-                                             .total_keys = status->total_keys,
-                                             .total_size_bytes = status->total_size_bytes});
+    out->SnapshotStatus(
+        SnapshotStatusFields{.hash = status->hash,
+                             .revision = static_cast<int64_t>(status->revision.value()),
+                             .total_keys = status->total_keys,
+                             .total_size_bytes = status->total_size_bytes});
     return absl::OkStatus();
 }
 
