@@ -48,6 +48,10 @@ bool SessionExpired(const keel::v1::SessionRecord& record, int64_t now_ms) {
     return now_ms > 0 && now_ms - record.last_active_ms() > record.ttl_ms();
 }
 
+bool SessionNeedsSweep(const keel::v1::SessionRecord& record, int64_t now_ms) {
+    return record.locks_size() > 0 && SessionExpired(record, now_ms);
+}
+
 void TouchSession(keel::v1::SessionRecord& record, int64_t now_ms, uint64_t ack) {
     record.set_last_active_ms(std::max(record.last_active_ms(), now_ms));
     if (ack <= record.ack()) {

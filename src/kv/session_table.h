@@ -35,6 +35,9 @@ inline constexpr size_t kSessionResponsesMax = 1024;
 inline constexpr char kSessionIdHeader[] = "keel-session-id";
 inline constexpr char kSessionSeqHeader[] = "keel-seq";
 inline constexpr char kSessionAckHeader[] = "keel-ack";
+// Set (any value) by the v3lock service on the txn that takes a lock in a session: the keys
+// it creates are held by the session (server/session_locks.h).
+inline constexpr char kSessionLockHeader[] = "keel-session-lock";
 
 // FAILED_PRECONDITION "keel: session expired or unknown".
 absl::Status SessionExpiredError();
@@ -55,6 +58,10 @@ keel::v1::SessionRecord NewSession(uint64_t id, int64_t ttl_ms, int64_t now_ms);
 // True if the session saw no activity for longer than its TTL by `now_ms`. A stamp of 0 (an
 // entry without one) never expires anything.
 bool SessionExpired(const keel::v1::SessionRecord& record, int64_t now_ms);
+
+// True if the session expired by `now_ms` and holds locks: the leader then proposes a sweep so
+// that waiters get the locks promptly (other expired sessions are deleted lazily).
+bool SessionNeedsSweep(const keel::v1::SessionRecord& record, int64_t now_ms);
 
 // Records activity at `now_ms` and the client's acknowledgement `ack`: drops every answer
 // below it. Neither time nor ack ever goes back.

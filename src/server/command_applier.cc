@@ -6,6 +6,7 @@
 #include "server/alarm_set.h"
 #include "server/kv_translation.h"
 #include "server/lease_translation.h"
+#include "server/session_locks.h"
 
 namespace keel::server {
 
@@ -116,6 +117,7 @@ absl::StatusOr<CommandResponse> ApplyOp(kv::MvccStore& store,
         case C::kRegisterClient:
         case C::kSessionKeepAlive:
         case C::kSessionClose:
+        case C::kSessionSweep:
         case C::OP_NOT_SET:
             break;
     }
@@ -178,6 +180,14 @@ keel::v1::CachedResponse ToCachedAnswer(uint64_t seq,
                     etcdserverpb::TxnResponse out;
                     ToProto(typed, &out);
                     answer.set_response(out.SerializeAsString());
+                } else if constexpr (std::is_same_v<T, kv::LeaseGrantResponse>) {
+                    etcdserverpb::LeaseGrantResponse out;
+                    ToProto(typed, &out);
+                    answer.set_response(out.SerializeAsString());
+                } else if constexpr (std::is_same_v<T, kv::LeaseRevokeResponse>) {
+                    etcdserverpb::LeaseRevokeResponse out;
+                    ToProto(typed, &out);
+                    answer.set_response(out.SerializeAsString());
                 }
             },
             *response);
@@ -185,7 +195,59 @@ keel::v1::CachedResponse ToCachedAnswer(uint64_t seq,
     return answer;
 }
 
-// A Put, DeleteRange or Txn of a session: executes it at most once (session_table.h).
+// Applies an entry that ends the sessions `ended` (Close, expiry): deletes their records and
+// the locks they still hold (session_locks.h), with `writes`, in one batch; the deletes are
+// events for the watch hub, so lock waiters wake.
+void EndSessions(kv::MvccStore& store,
+                 Index index,
+                 const std::vector<keel::v1::SessionRecord>& ended,
+                 std::vector<kv::AuxWrite> writes,
+                 kv::Events* events) {
+    for (const keel::v1::SessionRecord& record : ended) {
+        writes.push_back(DeleteSession(record.id()));
+    }
+    const kv::TxnRequest release = ReleaseLocksTxn(store, ended);
+    if (release.success.empty()) {
+        NoopWith(store, index, std::move(writes), 0);
+        return;
+    }
+    auto result =
+        store.ApplyTxn(kv::ApplyContext{.index = index,
+                                        .aux =
+                                            [&](const absl::Status&, const kv::WriteResponse*) {
+                                                return std::move(writes);
+                                            }},
+                       release);
+    KEEL_ASSERT_MSG(result.response.ok(),
+                    "releasing session locks failed: %s",
+                    result.response.status().ToString());
+    if (events != nullptr) {
+        *events = std::move(result.events);
+    }
+}
+
+// The cached answer of an executed session request, and the locks it took (Lock in a
+// session: session_locks.h).
+void RecordExecution(keel::v1::SessionRecord& record,
+                     const keel::v1::Command& command,
+                     const absl::Status& status,
+                     const kv::WriteResponse* response) {
+    RememberAnswer(record, ToCachedAnswer(command.session_seq(), status, response));
+    if (!command.session_lock() || !status.ok() || response == nullptr) {
+        return;
+    }
+    const auto* txn = std::get_if<kv::TxnResponse>(response);
+    if (txn == nullptr || !txn->succeeded) {
+        return;
+    }
+    for (keel::v1::HeldLock& lock :
+         CreatedLocks(command.txn(), static_cast<int64_t>(txn->header.revision.value()))) {
+        *record.add_locks() = std::move(lock);
+    }
+}
+
+// A Put, DeleteRange, Txn, LeaseGrant or LeaseRevoke of a session: executes it at most once
+// (session_table.h).
 absl::StatusOr<CommandResponse> ApplyInSession(kv::MvccStore& store,
                                                Index index,
                                                const keel::v1::Command& command,
@@ -196,8 +258,8 @@ absl::StatusOr<CommandResponse> ApplyInSession(kv::MvccStore& store,
         return NoopWith<absl::StatusOr<CommandResponse>>(store, index, {}, SessionExpiredError());
     }
     if (SessionExpired(*record, now)) {
-        return NoopWith<absl::StatusOr<CommandResponse>>(
-            store, index, {DeleteSession(record->id())}, SessionExpiredError());
+        EndSessions(store, index, {*record}, {}, events);
+        return SessionExpiredError();
     }
     TouchSession(*record, now, command.session_ack());
     const uint64_t seq = command.session_seq();
@@ -219,35 +281,53 @@ absl::StatusOr<CommandResponse> ApplyInSession(kv::MvccStore& store,
         case SessionAdmission::kExecute:
             break;
     }
+    if (command.session_lock()) {
+        PruneReleasedLocks(store, *record);
+        if (static_cast<size_t>(record->locks_size()) >= kSessionLocksMax) {
+            return NoopWith<absl::StatusOr<CommandResponse>>(
+                store, index, {StoreSession(*record)}, SessionTooManyLocksError());
+        }
+    }
     const kv::ApplyContext ctx{
         .index = index, .aux = [&](const absl::Status& status, const kv::WriteResponse* response) {
-            RememberAnswer(*record, ToCachedAnswer(seq, status, response));
+            RecordExecution(*record, command, status, response);
             return std::vector<kv::AuxWrite>{StoreSession(*record)};
         }};
     return ApplyOp(store, ctx, command, events);
 }
 
-// RegisterClient, KeepAlive and Close.
+// Every session expired by `now_ms` (a sweep at registration or by the leader's proposal).
+std::vector<keel::v1::SessionRecord> ExpiredSessions(const kv::MvccStore& store, int64_t now_ms) {
+    std::vector<keel::v1::SessionRecord> expired;
+    for (const kv::AuxWrite& existing : store.ListAux()) {
+        keel::v1::SessionRecord old;
+        if (existing.key.starts_with("session/") && existing.value.has_value()
+            && old.ParseFromString(*existing.value) && SessionExpired(old, now_ms)) {
+            expired.push_back(std::move(old));
+        }
+    }
+    return expired;
+}
+
+// RegisterClient, KeepAlive, Close and the leader's sweep.
 absl::StatusOr<CommandResponse> ApplySessionOp(kv::MvccStore& store,
                                                Index index,
-                                               const keel::v1::Command& command) {
+                                               const keel::v1::Command& command,
+                                               kv::Events* events) {
     const int64_t now = command.leader_time_ms();
-    std::vector<kv::AuxWrite> writes;
     using C = keel::v1::Command;
-    if (command.op_case() == C::kRegisterClient) {
-        // Sweep: registrations are rare, and this bounds what expired sessions leave behind.
-        for (const kv::AuxWrite& existing : store.ListAux()) {
-            keel::v1::SessionRecord old;
-            if (existing.key.starts_with("session/") && existing.value.has_value()
-                && old.ParseFromString(*existing.value) && SessionExpired(old, now)) {
-                writes.push_back(DeleteSession(old.id()));
-            }
+    if (command.op_case() == C::kRegisterClient || command.op_case() == C::kSessionSweep) {
+        // Registrations are rare, and sweeping there bounds what expired sessions leave behind;
+        // the leader proposes a sweep when an expired session holds locks.
+        std::vector<kv::AuxWrite> writes;
+        SessionOpResponse answer;
+        if (command.op_case() == C::kRegisterClient) {
+            const keel::v1::SessionRecord record =
+                NewSession(index.value(), SessionTtl(command.register_client().ttl_ms()), now);
+            writes.push_back(StoreSession(record));
+            answer = SessionOpResponse{.session_id = record.id(), .ttl_ms = record.ttl_ms()};
         }
-        const keel::v1::SessionRecord record =
-            NewSession(index.value(), SessionTtl(command.register_client().ttl_ms()), now);
-        writes.push_back(StoreSession(record));
-        SessionOpResponse answer{.session_id = record.id(), .ttl_ms = record.ttl_ms()};
-        NoopWith(store, index, std::move(writes), 0);
+        EndSessions(store, index, ExpiredSessions(store, now), std::move(writes), events);
         answer.revision = store.revision();
         return CommandResponse(answer);
     }
@@ -255,21 +335,20 @@ absl::StatusOr<CommandResponse> ApplySessionOp(kv::MvccStore& store,
                             ? command.session_keep_alive().session_id()
                             : command.session_close().session_id();
     std::optional<keel::v1::SessionRecord> record = ReadSession(store, id);
-    if (!record.has_value() || SessionExpired(*record, now)) {
-        if (record.has_value()) {
-            writes.push_back(DeleteSession(id));
-        }
-        return NoopWith<absl::StatusOr<CommandResponse>>(
-            store, index, std::move(writes), SessionExpiredError());
+    if (!record.has_value()) {
+        return NoopWith<absl::StatusOr<CommandResponse>>(store, index, {}, SessionExpiredError());
+    }
+    if (SessionExpired(*record, now)) {
+        EndSessions(store, index, {*record}, {}, events);
+        return SessionExpiredError();
     }
     SessionOpResponse answer{.session_id = id, .ttl_ms = record->ttl_ms()};
     if (command.op_case() == C::kSessionKeepAlive) {
         TouchSession(*record, now, 0);
-        writes.push_back(StoreSession(*record));
+        NoopWith(store, index, {StoreSession(*record)}, 0);
     } else {
-        writes.push_back(DeleteSession(id));
+        EndSessions(store, index, {*record}, {}, events);
     }
-    NoopWith(store, index, std::move(writes), 0);
     answer.revision = store.revision();
     return CommandResponse(answer);
 }
@@ -285,10 +364,13 @@ absl::StatusOr<CommandResponse> ApplyCommand(kv::MvccStore& store,
         case C::kRegisterClient:
         case C::kSessionKeepAlive:
         case C::kSessionClose:
-            return ApplySessionOp(store, index, command);
+        case C::kSessionSweep:
+            return ApplySessionOp(store, index, command, events);
         case C::kPut:
         case C::kDeleteRange:
         case C::kTxn:
+        case C::kLeaseGrant:
+        case C::kLeaseRevoke:
             if (command.session_id() != 0) {
                 return ApplyInSession(store, index, command, events);
             }

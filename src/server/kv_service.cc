@@ -18,6 +18,7 @@ namespace keel::server {
 // The session table lives in kv (kv/session_table.h).
 using kv::kSessionAckHeader;
 using kv::kSessionIdHeader;
+using kv::kSessionLockHeader;
 using kv::kSessionSeqHeader;
 
 namespace {
@@ -126,8 +127,8 @@ absl::StatusOr<std::optional<uint64_t>> SessionHeader(const grpc::ServerContext&
     return std::optional<uint64_t>(value);
 }
 
-// Copies the client session metadata (docs/sessions.md) into `command`. Without
-// keel-session-id the request is a plain etcd request.
+}  // namespace
+
 absl::Status SetSessionFields(const grpc::ServerContext& context, keel::v1::Command* command) {
     auto id = SessionHeader(context, kSessionIdHeader);
     auto seq = SessionHeader(context, kSessionSeqHeader);
@@ -145,10 +146,9 @@ absl::Status SetSessionFields(const grpc::ServerContext& context, keel::v1::Comm
     command->set_session_id(**id);
     command->set_session_seq(**seq);
     command->set_session_ack(ack->value_or(0));
+    command->set_session_lock(context.client_metadata().count(kSessionLockHeader) > 0);
     return absl::OkStatus();
 }
-
-}  // namespace
 
 void FillHeader(const RaftNode& node, pb::ResponseHeader* header) {
     header->set_cluster_id(node.cluster().cluster_id);

@@ -25,6 +25,11 @@ namespace keel::server {
 // translation sets).
 void FillHeader(const RaftNode& node, etcdserverpb::ResponseHeader* header);
 
+// Copies the client session metadata (docs/sessions.md: keel-session-id, keel-seq, keel-ack,
+// keel-session-lock) into `command`; without keel-session-id the request is a plain etcd
+// request. Errors: InvalidArgument for malformed metadata.
+absl::Status SetSessionFields(const grpc::ServerContext& context, keel::v1::Command* command);
+
 // The deadline for waiting on the cluster: the client's, capped by kRequestTimeoutDefault.
 Deadline RequestDeadline(const grpc::ServerContext& context);
 

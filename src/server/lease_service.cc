@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/assert.h"
 #include "kv/errors.h"
 #include "kv/limits.h"
 #include "server/errors.h"
@@ -46,6 +47,18 @@ std::optional<grpc::Status> Forward(LeaderForwarder& forwarder,
 }
 
 }  // namespace
+
+template <typename Response>
+bool LeaseService::ParseReplayed(const CommandResponse& applied, Response* response) const {
+    const auto* replayed = std::get_if<ReplayedResponse>(&applied);
+    if (replayed == nullptr) {
+        return false;
+    }
+    // A retransmission in a session (docs/sessions.md): the answer of its first execution.
+    KEEL_ASSERT(response->ParseFromString(replayed->serialized));
+    FillHeader(node_, response->mutable_header());
+    return true;
+}
 
 // The follower's half of one client keepalive stream: a stream to the current leader.
 struct LeaseService::KeepAliveForward {
@@ -95,10 +108,16 @@ grpc::Status LeaseService::LeaseGrant(grpc::ServerContext* context,
     // etcd raises a short TTL to the minimum; deciding it before the proposal keeps the applied
     // entry the whole truth.
     grant->set_ttl(std::max(request->ttl(), node_.lessor().options().min_ttl_seconds));
+    if (const absl::Status session = SetSessionFields(*context, &command); !session.ok()) {
+        return ToGrpcStatus(session);
+    }
     absl::StatusOr<CommandResponse> applied =
         node_.Propose(std::move(command), RequestDeadline(*context));
     if (!applied.ok()) {
         return ToGrpcStatus(applied.status());
+    }
+    if (ParseReplayed(*applied, response)) {
+        return grpc::Status::OK;
     }
     ToProto(std::get<kv::LeaseGrantResponse>(*applied), response);
     FillHeader(node_, response->mutable_header());
@@ -117,10 +136,16 @@ grpc::Status LeaseService::LeaseRevoke(grpc::ServerContext* context,
     }
     keel::v1::Command command;
     *command.mutable_lease_revoke() = *request;
+    if (const absl::Status session = SetSessionFields(*context, &command); !session.ok()) {
+        return ToGrpcStatus(session);
+    }
     absl::StatusOr<CommandResponse> applied =
         node_.Propose(std::move(command), RequestDeadline(*context));
     if (!applied.ok()) {
         return ToGrpcStatus(applied.status());
+    }
+    if (ParseReplayed(*applied, response)) {
+        return grpc::Status::OK;
     }
     ToProto(std::get<kv::LeaseRevokeResponse>(*applied), response);
     FillHeader(node_, response->mutable_header());

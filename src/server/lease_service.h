@@ -4,7 +4,9 @@
 // Grants and revokes are proposed through Raft (keel.v1.Command lease_grant/lease_revoke), like
 // KV writes. A grant asking for less than the lessor's minimum TTL gets the minimum (etcd's
 // rule), decided here so that apply stays a function of the log; a grant with ID 0 gets the
-// next free id the store picks deterministically at apply. Keepalives and remaining TTLs are
+// next free id the store picks deterministically at apply. A grant or revoke that carries a
+// client session's metadata executes at most once, like a sessioned Put (docs/sessions.md): its
+// retransmission gets the first answer (the same lease id). Keepalives and remaining TTLs are
 // the leader's business (its lessor holds the clocks): a follower forwards them, and grants and
 // revokes, to the leader's Lease service on the peer listener (leader_forwarder.h), one
 // keepalive stream to the leader per client stream.
@@ -62,6 +64,11 @@ private:
     absl::Status RenewHere(const grpc::ServerContext& context,
                            const etcdserverpb::LeaseKeepAliveRequest& request,
                            etcdserverpb::LeaseKeepAliveResponse& response);
+
+    // If `applied` is a session's cached answer (a retransmission), parses it into `response`,
+    // fills the header and returns true.
+    template <typename Response>
+    bool ParseReplayed(const CommandResponse& applied, Response* response) const;
 
     RaftNode& node_;
     LeaderForwarder& forwarder_;

@@ -5,9 +5,12 @@
 namespace keel::server {
 namespace {
 
-std::unique_ptr<grpc::ClientContext> CallContext() {
+std::unique_ptr<grpc::ClientContext> CallContext(const LocalKvClient::Metadata& metadata = {}) {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + kRequestTimeoutDefault);
+    for (const auto& [name, value] : metadata) {
+        context->AddMetadata(name, value);
+    }
     return context;
 }
 
@@ -34,15 +37,18 @@ grpc::Status LocalKvClient::Range(const etcdserverpb::RangeRequest& request,
 }
 
 grpc::Status LocalKvClient::Txn(const etcdserverpb::TxnRequest& request,
-                                etcdserverpb::TxnResponse* response) {
+                                etcdserverpb::TxnResponse* response,
+                                const Metadata& metadata) {
     etcdserverpb::KV::Stub* s = stub();
-    return s == nullptr ? NotConnected() : s->Txn(CallContext().get(), request, response);
+    return s == nullptr ? NotConnected() : s->Txn(CallContext(metadata).get(), request, response);
 }
 
 grpc::Status LocalKvClient::DeleteRange(const etcdserverpb::DeleteRangeRequest& request,
-                                        etcdserverpb::DeleteRangeResponse* response) {
+                                        etcdserverpb::DeleteRangeResponse* response,
+                                        const Metadata& metadata) {
     etcdserverpb::KV::Stub* s = stub();
-    return s == nullptr ? NotConnected() : s->DeleteRange(CallContext().get(), request, response);
+    return s == nullptr ? NotConnected()
+                        : s->DeleteRange(CallContext(metadata).get(), request, response);
 }
 
 }  // namespace keel::server

@@ -9,6 +9,9 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -18,14 +21,20 @@ namespace keel::server {
 
 class LocalKvClient {
 public:
+    // gRPC metadata a write carries (a client session's keel-session-id, keel-seq, ...).
+    using Metadata = std::vector<std::pair<std::string, std::string>>;
+
     void Connect(const std::shared_ptr<grpc::Channel>& channel);
 
     // Each call waits at most kRequestTimeoutDefault. Unavailable before Connect.
     grpc::Status Range(const etcdserverpb::RangeRequest& request,
                        etcdserverpb::RangeResponse* response);
-    grpc::Status Txn(const etcdserverpb::TxnRequest& request, etcdserverpb::TxnResponse* response);
+    grpc::Status Txn(const etcdserverpb::TxnRequest& request,
+                     etcdserverpb::TxnResponse* response,
+                     const Metadata& metadata = {});
     grpc::Status DeleteRange(const etcdserverpb::DeleteRangeRequest& request,
-                             etcdserverpb::DeleteRangeResponse* response);
+                             etcdserverpb::DeleteRangeResponse* response,
+                             const Metadata& metadata = {});
 
 private:
     etcdserverpb::KV::Stub* stub();

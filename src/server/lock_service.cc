@@ -1,8 +1,10 @@
 #include "server/lock_service.h"
 
+#include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
 #include "kv/key_range.h"
+#include "kv/session_table.h"
 
 namespace keel::server {
 namespace {
@@ -15,6 +17,29 @@ void DeleteKey(LocalKvClient& kv, const std::string& key) {
     del.set_key(key);
     pb::DeleteRangeResponse ignored;
     (void)kv.DeleteRange(del, &ignored);
+}
+
+// The caller's client session metadata (docs/sessions.md), for the one write that is the
+// call's mutating step; empty for a plain etcd call.
+LocalKvClient::Metadata SessionMetadata(const grpc::ServerContext& context) {
+    LocalKvClient::Metadata metadata;
+    for (const char* name : {kv::kSessionIdHeader, kv::kSessionSeqHeader, kv::kSessionAckHeader}) {
+        const auto it = context.client_metadata().find(name);
+        if (it != context.client_metadata().end()) {
+            metadata.emplace_back(name, std::string(it->second.data(), it->second.size()));
+        }
+    }
+    return metadata;
+}
+
+// The session id in `metadata`, or "" when there is none.
+std::string SessionIdOf(const LocalKvClient::Metadata& metadata) {
+    for (const auto& [name, value] : metadata) {
+        if (name == kv::kSessionIdHeader) {
+            return value;
+        }
+    }
+    return "";
 }
 
 }  // namespace
@@ -30,7 +55,8 @@ grpc::Status CreateCandidate(LocalKvClient& kv,
                              int64_t lease,
                              mvccpb::KeyValue* own,
                              int64_t* first_create_revision,
-                             pb::ResponseHeader* header) {
+                             pb::ResponseHeader* header,
+                             const LocalKvClient::Metadata& metadata) {
     pb::TxnRequest txn;
     pb::Compare* absent = txn.add_compare();
     absent->set_key(key);
@@ -51,7 +77,7 @@ grpc::Status CreateCandidate(LocalKvClient& kv,
     *txn.add_success()->mutable_request_range() = first;
     *txn.add_failure()->mutable_request_range() = first;
     pb::TxnResponse resp;
-    const grpc::Status status = kv.Txn(txn, &resp);
+    const grpc::Status status = kv.Txn(txn, &resp, metadata);
     if (!status.ok()) {
         return status;
     }
@@ -79,12 +105,23 @@ grpc::Status LockService::Lock(grpc::ServerContext* context,
                                const v3lockpb::LockRequest* request,
                                v3lockpb::LockResponse* response) {
     const std::string prefix = request->name() + "/";
-    const std::string key = CandidateKey(prefix, request->lease());
+    LocalKvClient::Metadata session = SessionMetadata(*context);
+    const std::string session_id = SessionIdOf(session);
+    // Without a lease, a session's candidate is named after the session (two sessions must not
+    // share the key "<name>/0").
+    const std::string key = request->lease() == 0 && !session_id.empty()
+                                ? absl::StrCat(prefix, "session-", session_id)
+                                : CandidateKey(prefix, request->lease());
+    if (!session.empty()) {
+        // The candidate's creation is the call's one mutating step: deduplicated by the
+        // session, and held by it until it ends (server/session_locks.h).
+        session.emplace_back(kv::kSessionLockHeader, "1");
+    }
     mvccpb::KeyValue own;
     int64_t first = 0;
     pb::ResponseHeader header;
     grpc::Status status =
-        CreateCandidate(kv_, prefix, key, "", request->lease(), &own, &first, &header);
+        CreateCandidate(kv_, prefix, key, "", request->lease(), &own, &first, &header, session);
     if (!status.ok()) {
         return status;
     }
@@ -112,13 +149,15 @@ grpc::Status LockService::Lock(grpc::ServerContext* context,
     return grpc::Status::OK;
 }
 
-grpc::Status LockService::Unlock(grpc::ServerContext* /*context*/,
+grpc::Status LockService::Unlock(grpc::ServerContext* context,
                                  const v3lockpb::UnlockRequest* request,
                                  v3lockpb::UnlockResponse* response) {
     pb::DeleteRangeRequest del;
     del.set_key(request->key());
     pb::DeleteRangeResponse deleted;
-    const grpc::Status status = kv_.DeleteRange(del, &deleted);
+    // In a session, a retransmitted Unlock is answered from the table: it never deletes a key
+    // a later holder created meanwhile.
+    const grpc::Status status = kv_.DeleteRange(del, &deleted, SessionMetadata(*context));
     if (!status.ok()) {
         return status;
     }

@@ -6,6 +6,13 @@
 // (the response header's revision when it was written) grows with every acquisition, so it is
 // a fencing token a protected resource can compare. Unlock deletes the key. A holder whose
 // lease expires loses the lock the same way.
+//
+// In a client session (docs/sessions.md: keel-session-id, keel-seq), the candidate's creating
+// txn is the call's one mutating step and carries the session metadata: a retransmitted Lock
+// gets that txn's first answer (the same key and create revision, the fencing token) and then
+// waits as the first did; the session holds the key and the entry that ends the session deletes
+// it (server/session_locks.h). Without a lease, a session's key is "<name>/session-<id>". A
+// sessioned Unlock is deduplicated the same way.
 // Threading: gRPC's threads; a waiting Lock blocks its handler thread.
 #pragma once
 
@@ -40,7 +47,8 @@ std::string CandidateKey(const std::string& prefix, int64_t lease);
 
 // Writes `key` with `value` and `lease` unless it exists, in one txn that also reads the
 // oldest key under `prefix`. Fills `own` with the key as it now is (create revision included)
-// and `first_create_revision` with the oldest key's create revision.
+// and `first_create_revision` with the oldest key's create revision. The txn carries `metadata`
+// (a client session's).
 grpc::Status CreateCandidate(LocalKvClient& kv,
                              const std::string& prefix,
                              const std::string& key,
@@ -48,6 +56,7 @@ grpc::Status CreateCandidate(LocalKvClient& kv,
                              int64_t lease,
                              mvccpb::KeyValue* own,
                              int64_t* first_create_revision,
-                             etcdserverpb::ResponseHeader* header);
+                             etcdserverpb::ResponseHeader* header,
+                             const LocalKvClient::Metadata& metadata = {});
 
 }  // namespace keel::server

@@ -470,6 +470,7 @@ void RaftNode::Loop() {
             // elections the peers had no time to prevent.
             next_tick = std::max(next_tick + options_.tick_interval, now);
             TickLeases(now);
+            TickSessions(now);
             proposals_.Expire(now);
             reads_.Expire(now);
             for (ReadWaiters::Unconfirmed& read :

@@ -324,6 +324,9 @@ private:
     // Loop thread, once per tick: proposes the revokes of expired leases and the due lease
     // checkpoints (leader only), and refreshes the store size the quota check reads.
     void TickLeases(Deadline now);
+    // Loop thread, once per tick (raft_node_session.cc): on the leader, at most every
+    // kSessionSweepInterval, proposes a session sweep when an expired session holds locks.
+    void TickSessions(Deadline now);
     // Loop thread: a Ready changed the role; the lessor follows leadership.
     void OnSoftState(const raft::SoftState& soft_state);
     // Loop thread, under store_mu_: keeps the lessor and the alarm set in step with the log.
@@ -388,7 +391,8 @@ private:
     AlarmSet alarms_;
     // The store's size as of the last refresh (loop thread, about once a second).
     std::atomic<uint64_t> db_size_bytes_{0};
-    Deadline next_size_refresh_;  // loop thread only
+    Deadline next_size_refresh_;   // loop thread only
+    Deadline next_session_sweep_;  // loop thread only
     // Loop thread only: the applied membership, and the address each peer's sender uses.
     keel::v1::MembershipRecord membership_;
     std::map<NodeId, std::string> peer_addresses_;

@@ -67,13 +67,15 @@ void RaftNode::OnCommandApplied(const keel::v1::Command& command,
     using C = keel::v1::Command;
     switch (command.op_case()) {
         case C::kLeaseGrant:
-            if (response.ok()) {
+            // A retransmission in a session is answered from the table (a ReplayedResponse):
+            // the grant it repeats reached the lessor when it executed.
+            if (response.ok() && std::holds_alternative<kv::LeaseGrantResponse>(*response)) {
                 const auto& granted = std::get<kv::LeaseGrantResponse>(*response);
                 lessor_.OnGranted(granted.id, granted.ttl, Clock::now());
             }
             break;
         case C::kLeaseRevoke:
-            if (response.ok()) {
+            if (response.ok() && std::holds_alternative<kv::LeaseRevokeResponse>(*response)) {
                 lessor_.OnRevoked(LeaseId(static_cast<uint64_t>(command.lease_revoke().id())));
             }
             break;

@@ -6,12 +6,17 @@
 #include <gtest/gtest.h>
 
 #include "server/command_applier.h"
+#include "server/session_locks.h"
 
 namespace keel::server {
 namespace {
 
 using kv::AdmitRequest;
 using kv::FindAnswer;
+using kv::kSessionResponsesMax;
+using kv::kSessionTtlDefaultMs;
+using kv::kSessionTtlMaxMs;
+using kv::kSessionTtlMinMs;
 using kv::NewSession;
 using kv::RememberAnswer;
 using kv::SessionAdmission;
@@ -20,10 +25,6 @@ using kv::SessionExpiredError;
 using kv::SessionKey;
 using kv::SessionTtl;
 using kv::TouchSession;
-using kv::kSessionResponsesMax;
-using kv::kSessionTtlDefaultMs;
-using kv::kSessionTtlMaxMs;
-using kv::kSessionTtlMinMs;
 
 constexpr int64_t kT0 = 1'000'000;
 
@@ -217,6 +218,151 @@ TEST_F(SessionApplyTest, FailedRequestIsCachedToo) {
     ASSERT_FALSE(first.ok());
     auto again = Apply(bad, kT0 + 2);
     EXPECT_EQ(again.status(), first.status());
+}
+
+// ---- Leases and locks in sessions (session_locks.h). ----
+
+TEST(SessionTableTest, OnlyExpiredSessionsHoldingLocksNeedASweep) {
+    keel::v1::SessionRecord record = NewSession(1, 1'000, kT0);
+    EXPECT_FALSE(kv::SessionNeedsSweep(record, kT0 + 5'000));  // expired, holds nothing
+    record.add_locks()->set_key("l/1");
+    EXPECT_FALSE(kv::SessionNeedsSweep(record, kT0 + 1'000));  // holds, alive
+    EXPECT_TRUE(kv::SessionNeedsSweep(record, kT0 + 1'001));
+}
+
+TEST(SessionLocksTest, CreatedLocksAreTheGuardedPuts) {
+    etcdserverpb::TxnRequest txn;
+    auto* absent = txn.add_compare();
+    absent->set_key("l/a");
+    absent->set_target(etcdserverpb::Compare::CREATE);
+    absent->set_result(etcdserverpb::Compare::EQUAL);
+    absent->set_create_revision(0);
+    txn.add_success()->mutable_request_put()->set_key("l/a");
+    txn.add_success()->mutable_request_put()->set_key("other");  // not guarded: not a lock
+    const std::vector<keel::v1::HeldLock> created = CreatedLocks(txn, 42);
+    ASSERT_EQ(created.size(), 1u);
+    EXPECT_EQ(created[0].key(), "l/a");
+    EXPECT_EQ(created[0].create_revision(), 42);
+}
+
+TEST_F(SessionApplyTest, RetransmittedLeaseGrantReturnsTheSameLease) {
+    const uint64_t session = Register(10'000, kT0);
+    keel::v1::Command grant;
+    grant.mutable_lease_grant()->set_ttl(30);
+    grant.set_session_id(session);
+    grant.set_session_seq(1);
+    grant.set_session_ack(1);
+    auto first = Apply(grant, kT0 + 1);
+    ASSERT_TRUE(first.ok()) << first.status();
+    const LeaseId id = std::get<kv::LeaseGrantResponse>(*first).id;
+    Reopen();
+    auto again = Apply(grant, kT0 + 2);
+    ASSERT_TRUE(again.ok()) << again.status();
+    ASSERT_TRUE(std::holds_alternative<ReplayedResponse>(*again));
+    etcdserverpb::LeaseGrantResponse replayed;
+    ASSERT_TRUE(replayed.ParseFromString(std::get<ReplayedResponse>(*again).serialized));
+    EXPECT_EQ(replayed.id(), static_cast<int64_t>(id.value()));
+    EXPECT_EQ(store_->LeaseLeases().leases.size(), 1u);
+
+    keel::v1::Command revoke;
+    revoke.mutable_lease_revoke()->set_id(replayed.id());
+    revoke.set_session_id(session);
+    revoke.set_session_seq(2);
+    revoke.set_session_ack(2);
+    ASSERT_TRUE(Apply(revoke, kT0 + 3).ok());
+    // The retransmitted revoke is answered OK from the table, not "lease not found".
+    auto revoked_again = Apply(revoke, kT0 + 4);
+    ASSERT_TRUE(revoked_again.ok()) << revoked_again.status();
+    EXPECT_TRUE(store_->LeaseLeases().leases.empty());
+}
+
+class SessionLockApplyTest : public SessionApplyTest {
+protected:
+    // The v3lock service's candidate txn for `key`, in `session` at `seq`.
+    static keel::v1::Command LockTxn(uint64_t session, uint64_t seq, const std::string& key) {
+        keel::v1::Command command;
+        etcdserverpb::TxnRequest* txn = command.mutable_txn();
+        auto* absent = txn->add_compare();
+        absent->set_key(key);
+        absent->set_target(etcdserverpb::Compare::CREATE);
+        absent->set_result(etcdserverpb::Compare::EQUAL);
+        absent->set_create_revision(0);
+        txn->add_success()->mutable_request_put()->set_key(key);
+        txn->add_failure()->mutable_request_range()->set_key(key);
+        command.set_session_id(session);
+        command.set_session_seq(seq);
+        command.set_session_ack(seq);
+        command.set_session_lock(true);
+        return command;
+    }
+
+    bool Exists(const std::string& key) const {
+        auto got = store_->Range(kv::RangeRequest{.key = key});
+        return got.ok() && !got->kvs.empty();
+    }
+
+    AppliedCommand ApplyFull(keel::v1::Command command, int64_t now) {
+        command.set_leader_time_ms(now);
+        ++index_;
+        return ApplyEntry(
+            *store_,
+            raft::Entry{
+                .term = Term(1), .index = Index(index_), .data = command.SerializeAsString()});
+    }
+};
+
+TEST_F(SessionLockApplyTest, CloseReleasesTheSessionsLocks) {
+    const uint64_t session = Register(10'000, kT0);
+    ASSERT_TRUE(Apply(LockTxn(session, 1, "l/a"), kT0 + 1).ok());
+    auto again = Apply(LockTxn(session, 1, "l/a"), kT0 + 2);  // a retransmission
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(std::holds_alternative<ReplayedResponse>(*again));
+    ASSERT_TRUE(Exists("l/a"));
+    keel::v1::Command close;
+    close.mutable_session_close()->set_session_id(session);
+    AppliedCommand closed = ApplyFull(close, kT0 + 3);
+    ASSERT_TRUE(closed.response.ok()) << closed.response.status();
+    EXPECT_FALSE(Exists("l/a"));
+    ASSERT_EQ(closed.events.size(), 1u);  // a delete event: waiters wake
+    EXPECT_EQ(closed.events[0].kv.key, "l/a");
+}
+
+TEST_F(SessionLockApplyTest, LeaderSweepReleasesExpiredSessionsLocksOnly) {
+    const uint64_t dead = Register(1'000, kT0);
+    const uint64_t alive = Register(60'000, kT0);
+    ASSERT_TRUE(Apply(LockTxn(dead, 1, "l/dead"), kT0 + 1).ok());
+    ASSERT_TRUE(Apply(LockTxn(alive, 1, "l/alive"), kT0 + 1).ok());
+    keel::v1::Command sweep;
+    sweep.mutable_session_sweep();
+    ASSERT_TRUE(Apply(sweep, kT0 + 500).ok());  // nobody expired yet
+    EXPECT_TRUE(Exists("l/dead"));
+    Reopen();  // the held locks are in the stored record
+    ASSERT_TRUE(Apply(sweep, kT0 + 2'000).ok());
+    EXPECT_FALSE(Exists("l/dead"));
+    EXPECT_TRUE(Exists("l/alive"));
+    EXPECT_FALSE(store_->ReadAux(SessionKey(dead)).has_value());
+}
+
+TEST_F(SessionLockApplyTest, ARecreatedKeyIsNotReleased) {
+    const uint64_t session = Register(10'000, kT0);
+    ASSERT_TRUE(Apply(LockTxn(session, 1, "l/a"), kT0 + 1).ok());
+    keel::v1::Command unlock;
+    unlock.mutable_delete_range()->set_key("l/a");
+    ASSERT_TRUE(Apply(unlock, kT0 + 2).ok());
+    keel::v1::Command other_holder;
+    other_holder.mutable_put()->set_key("l/a");
+    ASSERT_TRUE(Apply(other_holder, kT0 + 3).ok());
+    keel::v1::Command close;
+    close.mutable_session_close()->set_session_id(session);
+    ASSERT_TRUE(Apply(close, kT0 + 4).ok());
+    EXPECT_TRUE(Exists("l/a"));  // another holder's incarnation survives
+}
+
+TEST_F(SessionLockApplyTest, LazyExpiryReleasesToo) {
+    const uint64_t session = Register(1'000, kT0);
+    ASSERT_TRUE(Apply(LockTxn(session, 1, "l/a"), kT0 + 1).ok());
+    EXPECT_EQ(Apply(SessionPut(session, 2, 2), kT0 + 5'000).status(), SessionExpiredError());
+    EXPECT_FALSE(Exists("l/a"));
 }
 
 TEST_F(SessionApplyTest, PlainRequestIsUnaffected) {
