@@ -7,6 +7,7 @@ namespace keel::server {
 // The session table lives in kv (kv/session_table.h).
 using kv::kSessionAckHeader;
 using kv::kSessionIdHeader;
+using kv::kSessionLockHeader;
 using kv::kSessionSeqHeader;
 
 bool IsForwarded(const grpc::ServerContext& context) {
@@ -44,6 +45,20 @@ etcdserverpb::Lease::Stub* LeaderForwarder::LeaseStubFor(NodeId leader) {
     return stub.get();
 }
 
+keel::v1::Session::Stub* LeaderForwarder::SessionStubFor(NodeId leader) {
+    const std::optional<std::string> address = peer_address_(leader);
+    if (!address.has_value()) {
+        return nullptr;
+    }
+    std::lock_guard lock(mu_);
+    std::unique_ptr<keel::v1::Session::Stub>& stub = session_stubs_[*address];
+    if (stub == nullptr) {
+        stub = keel::v1::Session::NewStub(
+            grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
+    }
+    return stub.get();
+}
+
 std::unique_ptr<grpc::ClientContext> LeaderForwarder::ForwardContext(
     const grpc::ServerContext& server_context, Deadline deadline) {
     // Cancellation follows the client's call; the deadline is set here because the client's
@@ -54,7 +69,8 @@ std::unique_ptr<grpc::ClientContext> LeaderForwarder::ForwardContext(
     context->set_deadline(std::chrono::system_clock::now() + remaining);
     context->AddMetadata(kForwardedHeader, "1");
     // A client session's request keeps its session metadata (docs/sessions.md).
-    for (const char* name : {kSessionIdHeader, kSessionSeqHeader, kSessionAckHeader}) {
+    for (const char* name :
+         {kSessionIdHeader, kSessionSeqHeader, kSessionAckHeader, kSessionLockHeader}) {
         const auto it = server_context.client_metadata().find(name);
         if (it != server_context.client_metadata().end()) {
             context->AddMetadata(name, std::string(it->second.data(), it->second.size()));

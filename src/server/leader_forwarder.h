@@ -25,6 +25,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "etcd/etcdserverpb/rpc.grpc.pb.h"
+#include "keel/v1/session.grpc.pb.h"
 #include "server/cluster_config.h"
 #include "server/pending_requests.h"
 
@@ -47,6 +48,9 @@ public:
     // The Lease stub of `leader`'s peer address (grants, revokes, keepalives and TTL queries
     // are answered by the leader's lessor), or nullptr for an unknown member.
     etcdserverpb::Lease::Stub* LeaseStubFor(NodeId leader);
+    // The keel.v1.Session stub of `leader`'s peer address (session registrations, keepalives
+    // and closes are log entries), or nullptr for an unknown member.
+    keel::v1::Session::Stub* SessionStubFor(NodeId leader);
 
     // A client context for forwarding the call `server_context` (deadline, cancellation,
     // the forwarded marker).
@@ -59,6 +63,7 @@ private:
     // By address, so that a member whose peer URL changed gets a new channel.
     std::map<std::string, std::unique_ptr<etcdserverpb::KV::Stub>> stubs_;  // guarded by mu_
     std::map<std::string, std::unique_ptr<etcdserverpb::Lease::Stub>> lease_stubs_;  // ditto
+    std::map<std::string, std::unique_ptr<keel::v1::Session::Stub>> session_stubs_;  // ditto
 };
 
 }  // namespace keel::server

@@ -114,7 +114,8 @@ Server::Server(std::unique_ptr<RaftNode> node, const ServerOptions& options)
       key_waiter_(watch_hub_, local_kv_),
       lock_(local_kv_, key_waiter_),
       election_(local_kv_, key_waiter_),
-      session_(*node_),
+      session_(*node_, forwarder_),
+      peer_session_(*node_, forwarder_),
       publisher_(*node_, membership_proposer_, options.name, options.client_urls) {
     node_->SetApplyObserver(&watch_hub_);
 }
@@ -127,6 +128,7 @@ absl::Status Server::Listen(const ServerOptions& options) {
     peer_builder.RegisterService(&peer_lease_);
     peer_builder.RegisterService(&peer_maintenance_);
     peer_builder.RegisterService(&membership_peer_);
+    peer_builder.RegisterService(&peer_session_);
     KEEL_ASSIGN_OR_RETURN(peer_server_, BuildAndStart(peer_builder, {options.peer_address}, ports));
     grpc::ServerBuilder client_builder;
     client_builder.RegisterService(&client_kv_);

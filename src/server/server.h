@@ -115,6 +115,8 @@ private:
     LockService lock_;
     ElectionService election_;
     SessionService session_;
+    // Followers forward session calls to the leader's peer listener.
+    SessionService peer_session_;
     MemberPublisher publisher_;
     std::unique_ptr<grpc::Server> peer_server_;
     std::unique_ptr<grpc::Server> client_server_;

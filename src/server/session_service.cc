@@ -6,6 +6,14 @@
 
 namespace keel::server {
 
+keel::v1::Session::Stub* SessionService::ForwardStub(const grpc::ServerContext& context) const {
+    const NodeView view = node_.View();
+    if (IsForwarded(context) || view.leader.is_none() || view.leader == node_.id()) {
+        return nullptr;
+    }
+    return forwarder_.SessionStubFor(view.leader);
+}
+
 absl::StatusOr<SessionOpResponse> SessionService::Apply(grpc::ServerContext* context,
                                                         keel::v1::Command command,
                                                         etcdserverpb::ResponseHeader* header) {
@@ -24,6 +32,11 @@ absl::StatusOr<SessionOpResponse> SessionService::Apply(grpc::ServerContext* con
 grpc::Status SessionService::RegisterClient(grpc::ServerContext* context,
                                             const keel::v1::RegisterClientRequest* request,
                                             keel::v1::RegisterClientResponse* response) {
+    if (keel::v1::Session::Stub* leader = ForwardStub(*context)) {
+        std::unique_ptr<grpc::ClientContext> forward =
+            LeaderForwarder::ForwardContext(*context, RequestDeadline(*context));
+        return leader->RegisterClient(forward.get(), *request, response);
+    }
     keel::v1::Command command;
     *command.mutable_register_client() = *request;
     absl::StatusOr<SessionOpResponse> answer =
@@ -39,6 +52,11 @@ grpc::Status SessionService::RegisterClient(grpc::ServerContext* context,
 grpc::Status SessionService::KeepAlive(grpc::ServerContext* context,
                                        const keel::v1::SessionKeepAliveRequest* request,
                                        keel::v1::SessionKeepAliveResponse* response) {
+    if (keel::v1::Session::Stub* leader = ForwardStub(*context)) {
+        std::unique_ptr<grpc::ClientContext> forward =
+            LeaderForwarder::ForwardContext(*context, RequestDeadline(*context));
+        return leader->KeepAlive(forward.get(), *request, response);
+    }
     keel::v1::Command command;
     *command.mutable_session_keep_alive() = *request;
     absl::StatusOr<SessionOpResponse> answer =
@@ -54,6 +72,11 @@ grpc::Status SessionService::KeepAlive(grpc::ServerContext* context,
 grpc::Status SessionService::Close(grpc::ServerContext* context,
                                    const keel::v1::SessionCloseRequest* request,
                                    keel::v1::SessionCloseResponse* response) {
+    if (keel::v1::Session::Stub* leader = ForwardStub(*context)) {
+        std::unique_ptr<grpc::ClientContext> forward =
+            LeaderForwarder::ForwardContext(*context, RequestDeadline(*context));
+        return leader->Close(forward.get(), *request, response);
+    }
     keel::v1::Command command;
     *command.mutable_session_close() = *request;
     absl::StatusOr<SessionOpResponse> answer =

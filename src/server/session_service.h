@@ -2,9 +2,10 @@
 // client sessions of exactly-once writes (issue #5).
 //
 // Each call proposes one Command (register_client, session_keep_alive, session_close) and
-// answers with what the state machine applied (command_applier.cc, session_table.h). Only the
-// leader serves the calls: a follower answers UNAVAILABLE with etcd's "not leader" message
-// (no forwarding yet), and the client retries at another member.
+// answers with what the state machine applied (command_applier.cc, session_table.h). A
+// follower forwards the call to the leader's Session service on the peer listener, as it
+// forwards a Put (leader_forwarder.h), so a client need not name the leader; with no leader
+// known it answers UNAVAILABLE and the client retries.
 //
 // Threading: gRPC's sync server calls the handlers on its threads; no mutable state.
 #pragma once
@@ -12,13 +13,15 @@
 #include <grpcpp/grpcpp.h>
 
 #include "keel/v1/session.grpc.pb.h"
+#include "server/leader_forwarder.h"
 #include "server/raft_node.h"
 
 namespace keel::server {
 
 class SessionService final : public keel::v1::Session::Service {
 public:
-    explicit SessionService(RaftNode& node) : node_(node) {}
+    SessionService(RaftNode& node, LeaderForwarder& forwarder)
+        : node_(node), forwarder_(forwarder) {}
 
     grpc::Status RegisterClient(grpc::ServerContext* context,
                                 const keel::v1::RegisterClientRequest* request,
@@ -36,7 +39,12 @@ private:
                                             keel::v1::Command command,
                                             etcdserverpb::ResponseHeader* header);
 
+    // The leader's stub when this member is a follower that knows it and the call was not
+    // forwarded already; nullptr to serve the call here.
+    keel::v1::Session::Stub* ForwardStub(const grpc::ServerContext& context) const;
+
     RaftNode& node_;
+    LeaderForwarder& forwarder_;
 };
 
 }  // namespace keel::server
