@@ -69,7 +69,8 @@ public:
 
     // --- Locks (etcd's v3lock service). ---
     // Waits (up to the call timeout) until `name` is held with `lease`. The lock ends with the
-    // lease or at Unlock.
+    // lease, at Unlock, or (exactly-once writes) when the client's session ends. Lease 0 is
+    // allowed in exactly-once mode: the session alone holds the lock.
     virtual absl::StatusOr<LockResult> Lock(const std::string& name, int64_t lease) = 0;
     virtual absl::Status Unlock(const std::string& key) = 0;
 

@@ -49,9 +49,13 @@ CallSpec ClientImpl::PlainWriteSpec(const char* name) const {
                     .semantics = options_.write_semantics};
 }
 
-absl::Status ClientImpl::Write(const char* name, const Attempt& attempt) {
+absl::Status ClientImpl::Write(const char* name,
+                               const Attempt& attempt,
+                               std::optional<std::chrono::milliseconds> attempt_timeout) {
     if (options_.write_semantics != CallSemantics::kExactlyOnce) {
-        return runner_.Run(PlainWriteSpec(name), attempt);
+        CallSpec plain = PlainWriteSpec(name);
+        plain.attempt_timeout = attempt_timeout;
+        return runner_.Run(plain, attempt);
     }
     absl::StatusOr<std::shared_ptr<SessionSequence>> session = CurrentSession();
     if (!session.ok()) {
@@ -63,7 +67,8 @@ absl::Status ClientImpl::Write(const char* name, const Attempt& attempt) {
     const std::string seq_text = std::to_string(seq);
     const CallSpec spec{.name = name,
                         .operation = OperationKind::kSessionWrite,
-                        .semantics = CallSemantics::kExactlyOnce};
+                        .semantics = CallSemantics::kExactlyOnce,
+                        .attempt_timeout = attempt_timeout};
     absl::Status status = runner_.Run(spec, [&](Endpoint& endpoint, grpc::ClientContext& context) {
         context.AddMetadata("keel-session-id", id);
         context.AddMetadata("keel-seq", seq_text);

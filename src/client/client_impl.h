@@ -60,11 +60,14 @@ public:
 private:
     // Runs one write under the client's semantics: within the current session (opened on
     // first use) for kExactlyOnce, plainly otherwise. `attempt` fills the caller's response.
-    absl::Status Write(const char* name, const Attempt& attempt);
+    // `attempt_timeout` overrides the client's (a Lock waits for the whole call).
+    absl::Status Write(const char* name,
+                       const Attempt& attempt,
+                       std::optional<std::chrono::milliseconds> attempt_timeout = std::nullopt);
     // The session for the next exactly-once write. Errors: the session expired (never
     // replaced silently), or registering one failed.
     absl::StatusOr<std::shared_ptr<SessionSequence>> CurrentSession();
-    // A write outside sessions (leases, locks): retried unless semantics are kMaybe.
+    // A write outside sessions (at-least-once or maybe semantics): retried unless kMaybe.
     CallSpec PlainWriteSpec(const char* name) const;
     void KeepSessionAlive();
 

@@ -1,6 +1,7 @@
-// Client's lease calls. Leases are not sessioned on the server, so these are plain writes:
-// retried unless the client's semantics are kMaybe. A retried grant may create a second lease
-// (it expires unused); revoke and keep-alive are idempotent.
+// Client's lease calls. Grants and revokes are writes under the client's semantics: within the
+// session for exactly-once (a retransmitted grant gets the first grant's lease id, never a
+// second lease), plain otherwise (a retried plain grant may create a second lease, which
+// expires unused). Keep-alives are idempotent and always retried.
 #include "client/client_impl.h"
 #include "client/lease_keep_alive_impl.h"
 
@@ -13,7 +14,7 @@ absl::StatusOr<LeaseGrantResult> ClientImpl::LeaseGrant(int64_t ttl_s, int64_t i
     request.set_ttl(ttl_s);
     request.set_id(id);
     pb::LeaseGrantResponse response;
-    absl::Status status = runner_.Run(PlainWriteSpec("lease grant"), [&](Endpoint& e, auto& c) {
+    absl::Status status = Write("lease grant", [&](Endpoint& e, grpc::ClientContext& c) {
         response.Clear();
         return e.lease->LeaseGrant(&c, request, &response);
     });
@@ -30,7 +31,7 @@ absl::Status ClientImpl::LeaseRevoke(int64_t id) {
     pb::LeaseRevokeRequest request;
     request.set_id(id);
     pb::LeaseRevokeResponse response;
-    return runner_.Run(PlainWriteSpec("lease revoke"), [&](Endpoint& e, auto& c) {
+    return Write("lease revoke", [&](Endpoint& e, grpc::ClientContext& c) {
         return e.lease->LeaseRevoke(&c, request, &response);
     });
 }

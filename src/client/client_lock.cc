@@ -1,5 +1,8 @@
-// Client's lock calls (etcd's v3lock service). Lock re-sent after a lost answer is harmless:
-// the server's candidate key is derived from the lease, so a retry finds its own key.
+// Client's lock calls (etcd's v3lock service), writes under the client's semantics. In a
+// session (exactly-once) a retransmitted Lock is answered with the first attempt's key and
+// create revision, and the lock is released when the session ends; a retransmitted Unlock
+// never deletes a later holder's key. Without a session, a Lock re-sent after a lost answer
+// finds its own key (the server derives it from the lease).
 #include <absl/strings/str_cat.h>
 
 #include "client/client_impl.h"
@@ -11,13 +14,14 @@ absl::StatusOr<LockResult> ClientImpl::Lock(const std::string& name, int64_t lea
     request.set_name(name);
     request.set_lease(lease);
     v3lockpb::LockResponse response;
-    CallSpec spec = PlainWriteSpec("lock");
     // Waiting for the lock is the call: an attempt may take the whole call timeout.
-    spec.attempt_timeout = options_.call_timeout;
-    absl::Status status = runner_.Run(spec, [&](Endpoint& e, grpc::ClientContext& c) {
-        response.Clear();
-        return e.lock->Lock(&c, request, &response);
-    });
+    absl::Status status = Write(
+        "lock",
+        [&](Endpoint& e, grpc::ClientContext& c) {
+            response.Clear();
+            return e.lock->Lock(&c, request, &response);
+        },
+        options_.call_timeout);
     if (!status.ok()) {
         return status;
     }
@@ -37,7 +41,7 @@ absl::Status ClientImpl::Unlock(const std::string& key) {
     v3lockpb::UnlockRequest request;
     request.set_key(key);
     v3lockpb::UnlockResponse response;
-    return runner_.Run(PlainWriteSpec("unlock"), [&](Endpoint& e, grpc::ClientContext& c) {
+    return Write("unlock", [&](Endpoint& e, grpc::ClientContext& c) {
         return e.lock->Unlock(&c, request, &response);
     });
 }
