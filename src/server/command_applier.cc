@@ -283,7 +283,7 @@ absl::StatusOr<CommandResponse> ApplyInSession(kv::MvccStore& store,
     }
     if (command.session_lock()) {
         PruneReleasedLocks(store, *record);
-        if (static_cast<size_t>(record->locks_size()) >= kSessionLocksMax) {
+        if (static_cast<size_t>(record->locks_size()) >= SessionLocksMax(store)) {
             return NoopWith<absl::StatusOr<CommandResponse>>(
                 store, index, {StoreSession(*record)}, SessionTooManyLocksError());
         }
@@ -296,15 +296,23 @@ absl::StatusOr<CommandResponse> ApplyInSession(kv::MvccStore& store,
     return ApplyOp(store, ctx, command, events);
 }
 
-// Every session expired by `now_ms` (a sweep at registration or by the leader's proposal).
+// The sessions expired by `now_ms` (a sweep at registration or by the leader's proposal), in
+// id order, as many as one release txn can take (session_locks.h): the next sweep ends the
+// rest.
 std::vector<keel::v1::SessionRecord> ExpiredSessions(const kv::MvccStore& store, int64_t now_ms) {
     std::vector<keel::v1::SessionRecord> expired;
+    size_t locks = 0;
     for (const kv::AuxWrite& existing : store.ListAux()) {
         keel::v1::SessionRecord old;
-        if (existing.key.starts_with("session/") && existing.value.has_value()
-            && old.ParseFromString(*existing.value) && SessionExpired(old, now_ms)) {
-            expired.push_back(std::move(old));
+        if (!existing.key.starts_with("session/") || !existing.value.has_value()
+            || !old.ParseFromString(*existing.value) || !SessionExpired(old, now_ms)) {
+            continue;
         }
+        locks += static_cast<size_t>(old.locks_size());
+        if (locks > store.txn_ops_max()) {
+            break;
+        }
+        expired.push_back(std::move(old));
     }
     return expired;
 }

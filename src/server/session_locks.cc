@@ -33,8 +33,12 @@ bool StillHeld(const kv::MvccStore& store, const keel::v1::HeldLock& lock) {
 
 }  // namespace
 
+size_t SessionLocksMax(const kv::MvccStore& store) {
+    return std::min(kSessionLocksMax, store.txn_ops_max());
+}
+
 absl::Status SessionTooManyLocksError() {
-    return absl::ResourceExhaustedError("keel: session holds too many locks (limit 1024)");
+    return absl::ResourceExhaustedError("keel: session holds too many locks (limit 8)");
 }
 
 std::vector<keel::v1::HeldLock> CreatedLocks(const pb::TxnRequest& txn, int64_t revision) {
@@ -62,6 +66,11 @@ kv::TxnRequest ReleaseLocksTxn(const kv::MvccStore& store,
                                const std::vector<keel::v1::SessionRecord>& ended) {
     kv::TxnRequest txn;
     std::vector<std::string> keys;
+    size_t held = 0;
+    for (const keel::v1::SessionRecord& record : ended) {
+        held += static_cast<size_t>(record.locks_size());
+    }
+    KEEL_ASSERT_MSG(held <= store.txn_ops_max(), "%d held locks exceed one txn", held);
     for (const keel::v1::SessionRecord& record : ended) {
         for (const keel::v1::HeldLock& lock : record.locks()) {
             if (StillHeld(store, lock)) {

@@ -24,9 +24,14 @@
 namespace keel::server {
 
 // Locks a session may hold at once; a Lock beyond it is refused (SessionTooManyLocksError).
-inline constexpr size_t kSessionLocksMax = 1024;
+// Small because every lock of an ending session is deleted in one txn, which the store bounds
+// by its txn_ops_max (etcd's --max-txn-ops, 128 by default).
+inline constexpr size_t kSessionLocksMax = 8;
 
-// RESOURCE_EXHAUSTED "keel: session holds too many locks (limit 1024)".
+// The limit in force: kSessionLocksMax, or the store's txn_ops_max if that is lower.
+size_t SessionLocksMax(const kv::MvccStore& store);
+
+// RESOURCE_EXHAUSTED "keel: session holds too many locks (limit 8)".
 absl::Status SessionTooManyLocksError();
 
 // The keys a successful `txn` created, executed at `revision`: the puts of its success branch
@@ -38,6 +43,7 @@ std::vector<keel::v1::HeldLock> CreatedLocks(const etcdserverpb::TxnRequest& txn
 void PruneReleasedLocks(const kv::MvccStore& store, keel::v1::SessionRecord& record);
 
 // A txn (no compares) deleting every lock the `ended` sessions still hold; no ops when none.
+// Precondition: their records hold at most store.txn_ops_max() locks in all.
 kv::TxnRequest ReleaseLocksTxn(const kv::MvccStore& store,
                                const std::vector<keel::v1::SessionRecord>& ended);
 
