@@ -128,8 +128,6 @@ public:
 
     Revision compacted_revision() const { return meta_.compacted_revision; }
 
-    // The most operations a txn may have (MvccStoreOptions::txn_ops_max).
-    size_t txn_ops_max() const { return options_.txn_ops_max; }
 
     // ---- Applying committed entries. Precondition: ctx.index > 0. ----
     ApplyResult<PutResponse> ApplyPut(ApplyContext ctx, const PutRequest& request);

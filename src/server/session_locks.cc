@@ -33,10 +33,6 @@ bool StillHeld(const kv::MvccStore& store, const keel::v1::HeldLock& lock) {
 
 }  // namespace
 
-size_t SessionLocksMax(const kv::MvccStore& store) {
-    return std::min(kSessionLocksMax, store.txn_ops_max());
-}
-
 absl::Status SessionTooManyLocksError() {
     return absl::ResourceExhaustedError("keel: session holds too many locks (limit 8)");
 }
@@ -70,7 +66,7 @@ kv::TxnRequest ReleaseLocksTxn(const kv::MvccStore& store,
     for (const keel::v1::SessionRecord& record : ended) {
         held += static_cast<size_t>(record.locks_size());
     }
-    KEEL_ASSERT_MSG(held <= store.txn_ops_max(), "%d held locks exceed one txn", held);
+    KEEL_ASSERT_MSG(held <= kSessionReleaseOpsMax, "%d held locks exceed one txn", held);
     for (const keel::v1::SessionRecord& record : ended) {
         for (const keel::v1::HeldLock& lock : record.locks()) {
             if (StillHeld(store, lock)) {

@@ -18,6 +18,7 @@
 
 #include "etcd/etcdserverpb/rpc.pb.h"
 #include "keel/v1/session.pb.h"
+#include "kv/limits.h"
 #include "kv/mvcc_store.h"
 #include "kv/request.h"
 
@@ -27,9 +28,9 @@ namespace keel::server {
 // Small because every lock of an ending session is deleted in one txn, which the store bounds
 // by its txn_ops_max (etcd's --max-txn-ops, 128 by default).
 inline constexpr size_t kSessionLocksMax = 8;
-
-// The limit in force: kSessionLocksMax, or the store's txn_ops_max if that is lower.
-size_t SessionLocksMax(const kv::MvccStore& store);
+// The most locks one entry releases: a sweep ends as many expired sessions as fit.
+inline constexpr size_t kSessionReleaseOpsMax = kv::kTxnOpsMaxDefault;
+static_assert(kSessionLocksMax <= kSessionReleaseOpsMax);
 
 // RESOURCE_EXHAUSTED "keel: session holds too many locks (limit 8)".
 absl::Status SessionTooManyLocksError();
@@ -43,7 +44,7 @@ std::vector<keel::v1::HeldLock> CreatedLocks(const etcdserverpb::TxnRequest& txn
 void PruneReleasedLocks(const kv::MvccStore& store, keel::v1::SessionRecord& record);
 
 // A txn (no compares) deleting every lock the `ended` sessions still hold; no ops when none.
-// Precondition: their records hold at most store.txn_ops_max() locks in all.
+// Precondition: their records hold at most kSessionReleaseOpsMax locks in all.
 kv::TxnRequest ReleaseLocksTxn(const kv::MvccStore& store,
                                const std::vector<keel::v1::SessionRecord>& ended);
 
