@@ -1,10 +1,12 @@
 #include "server/http_endpoint.h"
 
+#include <atomic>
 #include <chrono>
 
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include "base/assert.h"
 
@@ -17,6 +19,7 @@ constexpr char kJsonContentType[] = "application/json";
 // broken environment).
 constexpr auto kStartTimeout = std::chrono::seconds(1);
 constexpr auto kStartPollInterval = std::chrono::milliseconds(1);
+constexpr auto kStopPollInterval = std::chrono::milliseconds(1);
 // Bounds on one connection: a scraper that stalls cannot hold a worker for long.
 constexpr time_t kReadTimeoutSeconds = 5;
 constexpr time_t kWriteTimeoutSeconds = 5;
@@ -39,10 +42,16 @@ HttpEndpoint::HttpEndpoint(HttpHandlers handlers)
     : handlers_(std::move(handlers)), http_(std::make_unique<httplib::Server>()) {}
 
 HttpEndpoint::~HttpEndpoint() {
-    http_->stop();
-    if (thread_.joinable()) {
-        thread_.join();
+    if (!thread_.joinable()) {
+        return;
     }
+    // stop() only interrupts a running accept loop, and one that has not started yet (Start gave
+    // up waiting for it) would start afterwards and never end: repeat until the loop has ended.
+    while (!accept_loop_done_.load()) {
+        http_->stop();
+        std::this_thread::sleep_for(kStopPollInterval);
+    }
+    thread_.join();
 }
 
 absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const std::string& address,
@@ -68,7 +77,11 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const std::str
         return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
     }
     endpoint->port_ = port;
-    endpoint->thread_ = std::thread([&http] { http.listen_after_bind(); });
+    std::atomic<bool>& done = endpoint->accept_loop_done_;
+    endpoint->thread_ = std::thread([&http, &done] {
+        http.listen_after_bind();
+        done.store(true);
+    });
     // stop() only interrupts a running accept loop: wait until it runs, so that the destructor
     // cannot miss it.
     const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
@@ -86,6 +99,13 @@ void HttpEndpoint::Route() {
     http.set_read_timeout(kReadTimeoutSeconds, 0);
     http.set_write_timeout(kWriteTimeoutSeconds, 0);
     http.set_keep_alive_max_count(kKeepAliveRequestsMax);
+    // httplib's default also sets SO_REUSEPORT, with which a second keeld given the same
+    // --listen-metrics-urls would bind too and the kernel would split scrapes between the two.
+    // SO_REUSEADDR alone lets a restart rebind past TIME_WAIT and makes a taken port an error.
+    http.set_socket_options([](int sock) {
+        const int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
         response.set_content(handlers_.metrics(), kMetricsContentType);
     });

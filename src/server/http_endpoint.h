@@ -12,6 +12,7 @@
 // joins the server before returning).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,7 +42,8 @@ public:
     static absl::StatusOr<std::unique_ptr<HttpEndpoint>> Start(const std::string& address,
                                                                HttpHandlers handlers);
 
-    // Stops accepting, waits for the accept loop and the running handlers.
+    // Stops accepting, waits for the accept loop (also one that starts late) and the running
+    // handlers.
     ~HttpEndpoint();
     HttpEndpoint(const HttpEndpoint&) = delete;
     HttpEndpoint& operator=(const HttpEndpoint&) = delete;
@@ -56,6 +58,7 @@ private:
     std::unique_ptr<httplib::Server> http_;
     int port_ = 0;
     std::thread thread_;
+    std::atomic<bool> accept_loop_done_{false};  // set by thread_ when the accept loop returns
 };
 
 }  // namespace keel::server
