@@ -192,10 +192,17 @@ TEST_F(KeeldHttpTest, VersionAndUnknownPath) {
 }
 
 TEST_F(KeeldHttpTest, HealthTurnsFalseWhenQuorumIsLost) {
+    // A cluster that has just elected its leader may time out the first ReadIndex on a loaded
+    // machine: wait, within kSettleTimeout, for each member to turn healthy.
     for (int i = 0; i < cluster_.size(); ++i) {
-        const httplib::Result health = Get(i, "/health");
+        const auto settle = std::chrono::steady_clock::now() + kSettleTimeout;
+        httplib::Result health = Get(i, "/health");
+        while (std::chrono::steady_clock::now() < settle && (!health || health->status != 200)) {
+            std::this_thread::sleep_for(kPollInterval);
+            health = Get(i, "/health");
+        }
         ASSERT_TRUE(health) << "member " << i;
-        EXPECT_EQ(health->status, 200) << health->body;
+        EXPECT_EQ(health->status, 200) << "member " << i << ": " << health->body;
         EXPECT_EQ(health->body, "{\"health\":\"true\"}");
     }
 
