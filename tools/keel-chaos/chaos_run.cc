@@ -52,18 +52,18 @@ RunSummary Summarize(const check::History& history,
     }
     std::sort(write_done.begin(), write_done.end());
     s.longest_write_gap_ns = LongestGap(write_done, 0, end_ns);
-    std::map<Fault, Availability> by;
+    std::map<std::string, Availability> by;
     for (const FaultWindow& w : windows) {
-        Availability& a = by[w.fault];
+        Availability& a = by[w.Label()];
         ++a.windows;
         a.longest_write_gap_ns =
             std::max(a.longest_write_gap_ns, LongestGap(write_done, w.start_ns, w.end_ns));
     }
     for (const check::Operation& op : history) {
-        Fault active = Fault::kNone;
+        std::string active = FaultName(Fault::kNone);
         for (const FaultWindow& w : windows) {
             if (op.call_ns >= w.start_ns && op.call_ns < w.end_ns) {
-                active = w.fault;
+                active = w.Label();
             }
         }
         Availability& a = by[active];
@@ -123,8 +123,10 @@ RunSummary RunChaos(const RunOptions& options) {
                                       .serializable_reads = options.serializable_reads,
                                       .seed = options.seed,
                                       .epoch = epoch});
-    Nemesis nemesis(cluster,
-                    NemesisOptions{.seed = options.seed, .faults = options.faults, .epoch = epoch});
+    Nemesis nemesis(
+        cluster,
+        NemesisOptions{
+            .seed = options.seed, .faults = options.faults, .mix = options.mix, .epoch = epoch});
     workload.Start();
     std::thread nemesis_thread([&nemesis] { nemesis.Run(); });
     std::this_thread::sleep_for(options.duration);

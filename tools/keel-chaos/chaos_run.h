@@ -17,6 +17,7 @@ struct RunOptions {
     uint64_t seed = 1;
     std::chrono::seconds duration{20};
     std::vector<Fault> faults;
+    int mix = 1;  // NemesisOptions::mix
     Flavor flavor = Flavor::kKeeld;
     std::string keeld_path;
     int members = 3;  // 3 or 5
@@ -41,7 +42,8 @@ struct RunSummary {
     uint64_t ops = 0;
     uint64_t ok = 0;
     int64_t longest_write_gap_ns = 0;  // over the whole fault phase
-    std::vector<std::pair<Fault, Availability>> by_fault;
+    // Keyed by FaultWindow::Label(): a fault's name, "mixed", or "none" for the quiet gaps.
+    std::vector<std::pair<std::string, Availability>> by_fault;
 };
 
 RunSummary RunChaos(const RunOptions& options);

@@ -34,6 +34,7 @@ struct Flags {
     int seconds = 30;
     int soak_minutes = 0;
     std::string faults = "all";
+    int mix = 1;
     std::string flavor = "keeld";
     std::string keeld_path = KEELD_PATH;
     int members = 3;
@@ -51,6 +52,8 @@ std::string ReplayCommand(const Flags& flags, uint64_t seed, const std::string& 
                         flags.seconds,
                         " --faults ",
                         faults,
+                        " --mix ",
+                        flags.mix,
                         " --flavor ",
                         flags.flavor,
                         " --members ",
@@ -64,7 +67,7 @@ std::string ReplayCommand(const Flags& flags, uint64_t seed, const std::string& 
 }
 
 void PrintFigures(const std::vector<RunSummary>& runs) {
-    std::map<Fault, Availability> total;
+    std::map<std::string, Availability> total;
     for (const RunSummary& run : runs) {
         for (const auto& [fault, a] : run.by_fault) {
             Availability& t = total[fault];
@@ -78,12 +81,12 @@ void PrintFigures(const std::vector<RunSummary>& runs) {
         "%-18s %8s %9s %8s %22s\n", "fault", "windows", "ops", "ok %", "longest write gap (s)");
     for (const auto& [fault, a] : total) {
         const std::string gap =
-            fault == Fault::kNone
+            fault == FaultName(Fault::kNone)
                 ? "-"
                 : absl::StrFormat("%.2f", static_cast<double>(a.longest_write_gap_ns) / 1e9);
         std::printf(
             "%-18s %8d %9llu %8.1f %22s\n",
-            FaultName(fault),
+            fault.c_str(),
             a.windows,
             static_cast<unsigned long long>(a.ops),
             a.ops == 0 ? 0.0 : 100.0 * static_cast<double>(a.ok) / static_cast<double>(a.ops),
@@ -117,6 +120,8 @@ int Run(int argc, char** argv) {
         ->check(CLI::Range(1, 3600));
     app.add_option("--soak", flags.soak_minutes, "run seeds --seed, --seed+1, ... for MINUTES");
     app.add_option("--faults", flags.faults, "comma-separated fault names, or all");
+    app.add_option("--mix", flags.mix, "up to this many faults at once per step (1: one at a time)")
+        ->check(CLI::Range(1, 4));
     app.add_option("--flavor", flags.flavor, "keeld or etcd (etcd: process faults only)")
         ->check(CLI::IsMember({"keeld", "etcd"}));
     app.add_option("--keeld", flags.keeld_path, "the keeld binary");
@@ -177,6 +182,7 @@ int Run(int argc, char** argv) {
             RunChaos(RunOptions{.seed = seed,
                                 .duration = std::chrono::seconds(flags.seconds),
                                 .faults = faults,
+                                .mix = flags.mix,
                                 .flavor = flavor,
                                 .keeld_path = flags.keeld_path,
                                 .members = flags.members,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
 
 #include "base/assert.h"
@@ -45,6 +46,10 @@ bool KeeldOnly(Fault f) {
 
 const char* FaultName(Fault fault) {
     return kNames[static_cast<size_t>(fault)];
+}
+
+std::string FaultWindow::Label() const {
+    return with.empty() ? FaultName(fault) : "mixed";
 }
 
 std::vector<Fault> ParseFaults(const std::string& names) {
@@ -274,6 +279,29 @@ void Nemesis::Undo(Fault fault, int victim) {
     }
 }
 
+std::vector<Fault> Nemesis::DrawCompanions(Fault first, base::Rng& rng) const {
+    std::vector<Fault> with;
+    if (options_.mix <= 1 || first == Fault::kMember) {
+        return with;
+    }
+    std::vector<Fault> candidates;
+    for (const Fault f : options_.faults) {
+        if (f != first && f != Fault::kMember
+            && std::find(candidates.begin(), candidates.end(), f) == candidates.end()) {
+            candidates.push_back(f);
+        }
+    }
+    // Up to mix-1 others, the count drawn too (a mixed step may still be a single fault).
+    const auto extra =
+        std::min<uint64_t>(rng.Uniform(static_cast<uint64_t>(options_.mix)), candidates.size());
+    for (uint64_t k = 0; k < extra; ++k) {
+        const size_t pick = rng.Uniform(candidates.size());
+        with.push_back(candidates[pick]);
+        candidates.erase(candidates.begin() + static_cast<std::ptrdiff_t>(pick));
+    }
+    return with;
+}
+
 void Nemesis::Run() {
     KEEL_ASSERT(!options_.faults.empty());
     base::Rng rng(options_.seed);
@@ -285,14 +313,32 @@ void Nemesis::Run() {
             rng.Range(options_.fault_min.count(), options_.fault_max.count()));
         const uint64_t target_draw = rng.Next();
         const uint64_t param_draw = rng.Next();
+        const std::vector<Fault> with = DrawCompanions(fault, rng);
+        // Each companion's own target and parameter draws.
+        std::vector<std::pair<uint64_t, uint64_t>> with_draws;
+        for (size_t k = 0; k < with.size(); ++k) {
+            with_draws.emplace_back(rng.Next(), rng.Next());
+        }
         if (!SleepFor(quiet)) {
             break;
         }
         int victim = 0;
-        FaultWindow window{.fault = fault, .start_ns = NowNs()};
+        FaultWindow window{.fault = fault, .with = with, .start_ns = NowNs()};
         window.detail = Inject(fault, target_draw, param_draw, victim);
+        for (size_t k = 0; k < with.size(); ++k) {
+            int ignored = 0;
+            window.detail +=
+                absl::StrCat(" + ",
+                             FaultName(with[k]),
+                             " ",
+                             Inject(with[k], with_draws[k].first, with_draws[k].second, ignored));
+        }
         SleepFor(duration);
-        Undo(fault, victim);
+        if (with.empty()) {
+            Undo(fault, victim);
+        } else {
+            cluster_.HealAll();  // restarts, resumes and heals whatever the faults broke
+        }
         window.end_ns = NowNs();
         windows_.push_back(std::move(window));
     }

@@ -3,7 +3,9 @@
 // The schedule is a sequence of (fault, duration, target draw, parameter draw) steps separated
 // by quiet gaps; the same seed gives the same schedule. Which member is "the leader" is decided
 // when the step runs, so the effect of a step depends on the cluster, not only on the seed.
-// Every step heals what it broke before the next one starts.
+// Every step heals what it broke before the next one starts. With `mix` above 1 a step injects
+// up to that many different faults at once (the membership change only ever alone, as it brings
+// its own companion fault), and heals them all together at its end.
 //
 // Threading: Run() blocks on the calling thread (the harness runs it on its own thread);
 // Stop() may be called from any thread and makes Run() heal and return within one poll.
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/rng.h"
 #include "chaos_cluster.h"
 
 namespace keel::chaos {
@@ -49,14 +52,21 @@ std::vector<Fault> SupportedFaults(Flavor flavor);
 // One fault as it ran, for availability figures.
 struct FaultWindow {
     Fault fault = Fault::kNone;
+    std::vector<Fault> with;  // faults injected together with `fault` (NemesisOptions::mix)
     int64_t start_ns = 0;
     int64_t end_ns = 0;
     std::string detail;  // e.g. "m2 (leader)"
+
+    // "kill-leader", or "mixed" for a window of several faults (the availability table's row).
+    std::string Label() const;
 };
 
 struct NemesisOptions {
     uint64_t seed = 1;
     std::vector<Fault> faults;
+    // Up to this many different faults per step (1: one at a time). Draws for the extra faults
+    // come after a step's usual ones, so a seed's mix-1 schedule is the same with any mix.
+    int mix = 1;
     std::chrono::milliseconds fault_min{1000};
     std::chrono::milliseconds fault_max{4000};
     std::chrono::milliseconds quiet_min{500};
@@ -86,6 +96,8 @@ private:
     // The kMember fault: a companion fault (none, drop or duplicate, from `param_draw`) while
     // a random member is replaced.
     std::string ChangeMembership(uint64_t target_draw, uint64_t param_draw);
+    // The faults that join `first` in one step (none when mix is 1 or `first` is kMember).
+    std::vector<Fault> DrawCompanions(Fault first, base::Rng& rng) const;
     void SetDropAll(uint32_t ppm);
     void SetDuplicateAll(uint32_t ppm);
 
