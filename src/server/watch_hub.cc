@@ -174,6 +174,7 @@ void WatchHub::RemoveOutbox(WatchOutbox* outbox) {
         }
         outboxes_.erase(state);
     }
+    to_wake_.erase(outbox);
     // A progress request of this outbox may still be queued: drop it.
     std::lock_guard inbox_lock(inbox_mu_);
     std::erase_if(inbox_, [&](const InboxItem& item) { return item.progress_outbox == outbox; });
@@ -236,6 +237,7 @@ void WatchHub::Loop() {
                     DispatchLocked(item.revision, item.events);
                 }
             }
+            WakeDeferredLocked();
             if (std::chrono::steady_clock::now() >= next_tick) {
                 ProgressTickLocked();
                 next_tick = std::chrono::steady_clock::now() + options_.progress_interval;
@@ -255,11 +257,22 @@ void WatchHub::DispatchLocked(Revision revision, const kv::Events& events) {
         if (!w.synced || revision < w.next_revision) {
             continue;
         }
-        DeliverLocked(key, w, revision, events);
+        DeliverLocked(key, w, revision, events, OutboxWake::kDeferred);
     }
 }
 
-bool WatchHub::DeliverLocked(uint64_t key, Watcher& w, Revision header, const kv::Events& events) {
+void WatchHub::WakeDeferredLocked() {
+    for (WatchOutbox* outbox : to_wake_) {
+        outbox->Wake();
+    }
+    to_wake_.clear();
+}
+
+bool WatchHub::DeliverLocked(uint64_t key,
+                             Watcher& w,
+                             Revision header,
+                             const kv::Events& events,
+                             OutboxWake wake) {
     kv::Events out;
     Revision last;
     for (const kv::Event& event : events) {
@@ -288,7 +301,12 @@ bool WatchHub::DeliverLocked(uint64_t key, Watcher& w, Revision header, const kv
                                                      .watch_id = w.id,
                                                      .header_revision = header,
                                                      .events = std::move(out),
-                                                     .fragment = w.spec.fragment});
+                                                     .fragment = w.spec.fragment},
+                                         wake);
+    if (wake == OutboxWake::kDeferred) {
+        // Even a refused offer leaves earlier deferred messages of the round to wake for.
+        to_wake_.insert(w.outbox);
+    }
     if (!queued) {
         ++stats_.slow_watchers_canceled;
         CancelLocked(key,
@@ -372,7 +390,7 @@ void WatchHub::CatchUpOne(uint64_t key) {
     }
     KEEL_ASSERT(history->next_revision > w.next_revision);
     const Revision header = history->next_revision - 1;
-    if (!DeliverLocked(key, w, header, history->events)) {
+    if (!DeliverLocked(key, w, header, history->events, OutboxWake::kNow)) {
         return;
     }
     w.next_revision = history->next_revision;

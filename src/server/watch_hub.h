@@ -15,6 +15,7 @@
 #include <utility>
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <absl/status/statusor.h>
 
 #include "base/ids.h"
@@ -151,8 +152,15 @@ private:
     void ProgressTickLocked();
     void AnswerProgressLocked(WatchOutbox* outbox);
     // mu_ held: delivers `events` (already at or above next_revision) to `w`, filtered.
-    // Returns false if the watcher was canceled for being slow.
-    bool DeliverLocked(uint64_t key, Watcher& w, Revision header, const kv::Events& events);
+    // Returns false if the watcher was canceled for being slow. With kDeferred the outbox is
+    // woken by WakeDeferredLocked.
+    bool DeliverLocked(uint64_t key,
+                       Watcher& w,
+                       Revision header,
+                       const kv::Events& events,
+                       OutboxWake wake);
+    // mu_ held: wakes each outbox given events with kDeferred since the last call, once.
+    void WakeDeferredLocked();
     void RemoveLocked(uint64_t key);
     void CancelLocked(uint64_t key, WatchMessage message);
 
@@ -165,6 +173,9 @@ private:
     uint64_t next_key_ = 1;                                    // guarded by mu_
     Revision dispatched_revision_;                             // guarded by mu_
     WatchHubStats stats_;                                      // guarded by mu_
+    // Outboxes given events in this dispatch round, woken once at its end: a stream's writer
+    // then takes the round's revisions in one go instead of waking for each.
+    absl::flat_hash_set<WatchOutbox*> to_wake_;  // guarded by mu_
 
     // Between OnApplied and the dispatch thread; its own lock, so apply never waits for
     // matching or history reads.

@@ -1,5 +1,7 @@
 #include "server/watch_outbox.h"
 
+#include <algorithm>
+
 #include "base/assert.h"
 
 namespace keel::server {
@@ -27,7 +29,7 @@ size_t WatchOutbox::MessageBytes(const WatchMessage& message) {
     return bytes;
 }
 
-bool WatchOutbox::Offer(WatchMessage message) {
+bool WatchOutbox::Offer(WatchMessage message, OutboxWake wake) {
     KEEL_ASSERT(message.kind == WatchMessage::Kind::kEvents);
     KEEL_ASSERT(!message.events.empty());
     const size_t bytes = MessageBytes(message);
@@ -45,8 +47,15 @@ bool WatchOutbox::Offer(WatchMessage message) {
     pending.events += message.events.size();
     pending.bytes += bytes;
     queue_.push_back(std::move(message));
-    cv_.notify_one();
+    if (wake == OutboxWake::kNow) {
+        cv_.notify_one();
+    }
     return true;
+}
+
+void WatchOutbox::Wake() {
+    std::lock_guard lock(mu_);
+    cv_.notify_one();
 }
 
 void WatchOutbox::Push(WatchMessage message) {
@@ -75,6 +84,24 @@ std::optional<WatchMessage> WatchOutbox::Pop(std::chrono::milliseconds wait) {
     if (queue_.empty()) {
         return std::nullopt;
     }
+    return PopFrontLocked();
+}
+
+std::vector<WatchMessage> WatchOutbox::PopAll(std::chrono::milliseconds wait,
+                                              size_t messages_max) {
+    KEEL_ASSERT(messages_max > 0);
+    std::vector<WatchMessage> out;
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, wait, [&] { return closed_ || !queue_.empty(); });
+    out.reserve(std::min(queue_.size(), messages_max));
+    while (!queue_.empty() && out.size() < messages_max) {
+        out.push_back(PopFrontLocked());
+    }
+    return out;
+}
+
+WatchMessage WatchOutbox::PopFrontLocked() {
+    KEEL_ASSERT(!queue_.empty());
     WatchMessage message = std::move(queue_.front());
     queue_.pop_front();
     if (message.kind == WatchMessage::Kind::kEvents) {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <absl/container/flat_hash_map.h>
 
@@ -59,6 +60,13 @@ struct WatchOutboxOptions {
 // The approximate bytes an event occupies in a response.
 size_t EventBytes(const kv::Event& event);
 
+// Whether a queued message wakes the consumer now, or later by Wake() (so that a producer
+// queueing many messages in one go wakes it once).
+enum class OutboxWake : uint8_t {
+    kNow,
+    kDeferred,
+};
+
 // Owned by one Watch stream. Producers: the watch hub's dispatch thread (Offer and Push, with
 // the hub's lock held) and the stream's reader thread (Push). Consumer: the stream's writer
 // thread (Pop). Thread-safe.
@@ -69,8 +77,11 @@ public:
 
     // Queues an events message unless its watcher already has messages waiting and this one
     // would take it over either bound. A watcher with nothing waiting always gets one message
-    // through, whatever its size. Returns whether it was queued.
-    [[nodiscard]] bool Offer(WatchMessage message);
+    // through, whatever its size. Returns whether it was queued. With kDeferred the consumer
+    // is not woken: the caller must call Wake() once it has queued what it had.
+    [[nodiscard]] bool Offer(WatchMessage message, OutboxWake wake = OutboxWake::kNow);
+    // Wakes a consumer waiting in Pop or PopAll.
+    void Wake();
     // Queues a control message (created, progress, canceled) unconditionally.
     void Push(WatchMessage message);
     // True if `id` has no more than half its bounds waiting (the hub reads history for a
@@ -78,6 +89,9 @@ public:
     bool HasRoom(WatchId id) const;
     // The oldest message, waiting up to `wait`; nullopt on timeout or once closed and empty.
     std::optional<WatchMessage> Pop(std::chrono::milliseconds wait);
+    // Every queued message, oldest first, up to `messages_max` (> 0), waiting up to `wait` for
+    // the first; empty on timeout or once closed and empty.
+    std::vector<WatchMessage> PopAll(std::chrono::milliseconds wait, size_t messages_max);
     // Wakes Pop; later pushes are dropped.
     void Close();
     bool closed() const;
@@ -90,6 +104,8 @@ private:
     };
 
     static size_t MessageBytes(const WatchMessage& message);
+    // mu_ held: the front message leaves the queue and its watcher's pending counts.
+    WatchMessage PopFrontLocked();
 
     const WatchOutboxOptions options_;
     mutable std::mutex mu_;

@@ -6,6 +6,7 @@
 #include "base/limits.h"
 #include "server/kv_service.h"
 #include "server/kv_translation.h"
+#include "server/watch_batch.h"
 
 namespace keel::server {
 namespace {
@@ -95,16 +96,24 @@ grpc::Status WatchService::Watch(
         outbox.Close();
     });
     while (!context->IsCancelled()) {
-        std::optional<WatchMessage> message = outbox.Pop(kWriterPollInterval);
-        if (!message.has_value()) {
+        std::vector<WatchMessage> queued = outbox.PopAll(kWriterPollInterval,
+                                                         kWriterBatchMessagesMax);
+        if (queued.empty()) {
             if (outbox.closed()) {
                 break;
             }
             continue;
         }
+        // Whatever queued up while the last write was under way goes out in as few responses
+        // as it can: one gRPC write per watcher, not one per revision.
         bool written = true;
-        for (const pb::WatchResponse& response : ToResponses(*message)) {
-            written = written && stream->Write(response);
+        for (const WatchMessage& message :
+             CoalesceWatchMessages(std::move(queued),
+                                   WatchBatchLimits{.events_max = kWriterMergedEventsMax,
+                                                    .bytes_max = kWriterMergedBytesMax})) {
+            for (const pb::WatchResponse& response : ToResponses(message)) {
+                written = written && stream->Write(response);
+            }
         }
         if (!written) {
             break;

@@ -23,6 +23,11 @@ namespace keel::server {
 // The bounds of one stream's outbox (per watcher).
 inline constexpr size_t kWatcherPendingEventsMax = 16384;
 inline constexpr size_t kWatcherPendingBytesMax = 16 * 1024 * 1024;
+// The most messages the writer takes from the outbox at once, and the most events and bytes
+// it merges into one response of one watcher (below gRPC's default 4 MiB receive limit).
+inline constexpr size_t kWriterBatchMessagesMax = 4096;
+inline constexpr size_t kWriterMergedEventsMax = 1024;
+inline constexpr size_t kWriterMergedBytesMax = 1024 * 1024;
 
 // Splits `response` into responses of at most about `bytes_max` each, at event boundaries,
 // marking all but the last as fragments (etcd's sendFragments). A response with fewer than
