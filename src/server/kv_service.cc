@@ -36,11 +36,12 @@ struct WriteTraits<pb::PutRequest> {
 
     static void Set(const pb::PutRequest& r, keel::v1::Command* c) { *c->mutable_put() = r; }
 
-    static grpc::Status Call(pb::KV::Stub& s,
-                             grpc::ClientContext* c,
-                             const pb::PutRequest& r,
-                             pb::PutResponse* out) {
-        return s.Put(c, r, out);
+    static void Call(pb::KV::Stub& s,
+                     grpc::ClientContext* c,
+                     const pb::PutRequest& r,
+                     pb::PutResponse* out,
+                     std::function<void(grpc::Status)> done) {
+        s.async()->Put(c, &r, out, std::move(done));
     }
 };
 
@@ -53,11 +54,12 @@ struct WriteTraits<pb::DeleteRangeRequest> {
         *c->mutable_delete_range() = r;
     }
 
-    static grpc::Status Call(pb::KV::Stub& s,
-                             grpc::ClientContext* c,
-                             const pb::DeleteRangeRequest& r,
-                             pb::DeleteRangeResponse* out) {
-        return s.DeleteRange(c, r, out);
+    static void Call(pb::KV::Stub& s,
+                     grpc::ClientContext* c,
+                     const pb::DeleteRangeRequest& r,
+                     pb::DeleteRangeResponse* out,
+                     std::function<void(grpc::Status)> done) {
+        s.async()->DeleteRange(c, &r, out, std::move(done));
     }
 };
 
@@ -68,11 +70,12 @@ struct WriteTraits<pb::TxnRequest> {
 
     static void Set(const pb::TxnRequest& r, keel::v1::Command* c) { *c->mutable_txn() = r; }
 
-    static grpc::Status Call(pb::KV::Stub& s,
-                             grpc::ClientContext* c,
-                             const pb::TxnRequest& r,
-                             pb::TxnResponse* out) {
-        return s.Txn(c, r, out);
+    static void Call(pb::KV::Stub& s,
+                     grpc::ClientContext* c,
+                     const pb::TxnRequest& r,
+                     pb::TxnResponse* out,
+                     std::function<void(grpc::Status)> done) {
+        s.async()->Txn(c, &r, out, std::move(done));
     }
 };
 
@@ -85,11 +88,12 @@ struct WriteTraits<pb::CompactionRequest> {
         *c->mutable_compaction() = r;
     }
 
-    static grpc::Status Call(pb::KV::Stub& s,
-                             grpc::ClientContext* c,
-                             const pb::CompactionRequest& r,
-                             pb::CompactionResponse* out) {
-        return s.Compact(c, r, out);
+    static void Call(pb::KV::Stub& s,
+                     grpc::ClientContext* c,
+                     const pb::CompactionRequest& r,
+                     pb::CompactionResponse* out,
+                     std::function<void(grpc::Status)> done) {
+        s.async()->Compact(c, &r, out, std::move(done));
     }
 };
 
@@ -112,7 +116,7 @@ absl::Status Validate(const Request& request, const RequestLimits& limits) {
 }
 
 // Reads one numeric session header; nullopt when absent.
-absl::StatusOr<std::optional<uint64_t>> SessionHeader(const grpc::ServerContext& context,
+absl::StatusOr<std::optional<uint64_t>> SessionHeader(const grpc::ServerContextBase& context,
                                                       const char* name) {
     const auto& metadata = context.client_metadata();
     const auto it = metadata.find(name);
@@ -129,7 +133,7 @@ absl::StatusOr<std::optional<uint64_t>> SessionHeader(const grpc::ServerContext&
 
 }  // namespace
 
-absl::Status SetSessionFields(const grpc::ServerContext& context, keel::v1::Command* command) {
+absl::Status SetSessionFields(const grpc::ServerContextBase& context, keel::v1::Command* command) {
     auto id = SessionHeader(context, kSessionIdHeader);
     auto seq = SessionHeader(context, kSessionSeqHeader);
     auto ack = SessionHeader(context, kSessionAckHeader);
@@ -150,13 +154,39 @@ absl::Status SetSessionFields(const grpc::ServerContext& context, keel::v1::Comm
     return absl::OkStatus();
 }
 
+namespace {
+
+// The gRPC answer to an applied write: the state machine's response, or the one a session
+// replays.
+template <typename Request, typename Response>
+grpc::Status WriteAnswer(const RaftNode& node,
+                         const absl::StatusOr<CommandResponse>& applied,
+                         Response* response) {
+    if (!applied.ok()) {
+        return ToGrpcStatus(applied.status());
+    }
+    if (const auto* replayed = std::get_if<ReplayedResponse>(&*applied)) {
+        // A retransmission in a session: the answer the request got when it executed.
+        KEEL_ASSERT(response->ParseFromString(replayed->serialized));
+        FillHeader(node, response->mutable_header());
+        return grpc::Status::OK;
+    }
+    using StoreResponse = typename WriteTraits<Request>::StoreResponse;
+    KEEL_ASSERT(std::holds_alternative<StoreResponse>(*applied));
+    ToProto(std::get<StoreResponse>(*applied), response);
+    FillHeader(node, response->mutable_header());
+    return grpc::Status::OK;
+}
+
+}  // namespace
+
 void FillHeader(const RaftNode& node, pb::ResponseHeader* header) {
     header->set_cluster_id(node.cluster().cluster_id);
     header->set_member_id(node.id().value());
     header->set_raft_term(node.View().term.value());
 }
 
-Deadline RequestDeadline(const grpc::ServerContext& context) {
+Deadline RequestDeadline(const grpc::ServerContextBase& context) {
     const Deadline capped = Clock::now() + kRequestTimeoutDefault;
     const auto client_remaining = context.deadline() - std::chrono::system_clock::now();
     if (client_remaining >= kRequestTimeoutDefault) {
@@ -166,64 +196,68 @@ Deadline RequestDeadline(const grpc::ServerContext& context) {
 }
 
 template <typename Request, typename Response>
-std::optional<grpc::Status> KvService::MaybeForward(grpc::ServerContext* context,
-                                                    const Request& request,
-                                                    Response* response,
-                                                    Deadline deadline) {
+bool KvService::MaybeForward(grpc::CallbackServerContext* context,
+                             const Request& request,
+                             Response* response,
+                             Deadline deadline,
+                             grpc::ServerUnaryReactor* reactor) {
     const NodeView view = node_.View();
     if (IsForwarded(*context) || view.leader.is_none() || view.leader == node_.id()) {
-        return std::nullopt;
+        return false;
     }
     pb::KV::Stub* stub = forwarder_.StubFor(view.leader);
     if (stub == nullptr) {
-        return std::nullopt;
+        return false;
     }
-    std::unique_ptr<grpc::ClientContext> forward =
+    // The completion function owns the client context: gRPC moves the function out of the
+    // call before it runs it, so the context may die with it.
+    std::shared_ptr<grpc::ClientContext> forward =
         LeaderForwarder::ForwardContext(*context, deadline);
-    return WriteTraits<Request>::Call(*stub, forward.get(), request, response);
+    grpc::ClientContext* forward_context = forward.get();
+    WriteTraits<Request>::Call(
+        *stub,
+        forward_context,
+        request,
+        response,
+        [forward = std::move(forward), reactor](grpc::Status status) { reactor->Finish(status); });
+    return true;
 }
 
 template <typename Request, typename Response>
-grpc::Status KvService::Write(grpc::ServerContext* context,
-                              const Request& request,
-                              Response* response) {
+grpc::ServerUnaryReactor* KvService::Write(grpc::CallbackServerContext* context,
+                                           const Request& request,
+                                           Response* response) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     if (const absl::Status valid = Validate(request, node_.request_limits()); !valid.ok()) {
-        return ToGrpcStatus(valid);
+        reactor->Finish(ToGrpcStatus(valid));
+        return reactor;
     }
     const Deadline deadline = RequestDeadline(*context);
-    if (std::optional<grpc::Status> forwarded =
-            MaybeForward(context, request, response, deadline)) {
-        return *forwarded;
+    if (MaybeForward(context, request, response, deadline, reactor)) {
+        return reactor;
     }
     keel::v1::Command command;
     WriteTraits<Request>::Set(request, &command);
     if constexpr (!std::is_same_v<Request, pb::CompactionRequest>) {
         if (const absl::Status session = SetSessionFields(*context, &command); !session.ok()) {
-            return ToGrpcStatus(session);
+            reactor->Finish(ToGrpcStatus(session));
+            return reactor;
         }
     }
-    absl::StatusOr<CommandResponse> applied = node_.Propose(std::move(command), deadline);
-    if (!applied.ok() && IsNotLeader(applied.status())) {
-        // Leadership moved between the check and the proposal: forward once more.
-        if (std::optional<grpc::Status> forwarded =
-                MaybeForward(context, request, response, deadline)) {
-            return *forwarded;
-        }
-    }
-    if (!applied.ok()) {
-        return ToGrpcStatus(applied.status());
-    }
-    if (const auto* replayed = std::get_if<ReplayedResponse>(&*applied)) {
-        // A retransmission in a session: the answer the request got when it executed.
-        KEEL_ASSERT(response->ParseFromString(replayed->serialized));
-        FillHeader(node_, response->mutable_header());
-        return grpc::Status::OK;
-    }
-    using StoreResponse = typename WriteTraits<Request>::StoreResponse;
-    KEEL_ASSERT(std::holds_alternative<StoreResponse>(*applied));
-    ToProto(std::get<StoreResponse>(*applied), response);
-    FillHeader(node_, response->mutable_header());
-    return grpc::Status::OK;
+    // The call (context, request, response) lives until its reactor is finished.
+    node_.ProposeAsync(std::move(command),
+                       deadline,
+                       [this, context, &request, response, deadline, reactor](
+                           absl::StatusOr<CommandResponse> applied) {
+                           // Leadership moved between the check and the proposal: forward once
+                           // more.
+                           if (!applied.ok() && IsNotLeader(applied.status())
+                               && MaybeForward(context, request, response, deadline, reactor)) {
+                               return;
+                           }
+                           reactor->Finish(WriteAnswer<Request>(node_, applied, response));
+                       });
+    return reactor;
 }
 
 grpc::Status KvService::Range(grpc::ServerContext* context,
@@ -247,27 +281,27 @@ grpc::Status KvService::Range(grpc::ServerContext* context,
     return grpc::Status::OK;
 }
 
-grpc::Status KvService::Put(grpc::ServerContext* context,
-                            const pb::PutRequest* request,
-                            pb::PutResponse* response) {
+grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* context,
+                                         const pb::PutRequest* request,
+                                         pb::PutResponse* response) {
     return Write(context, *request, response);
 }
 
-grpc::Status KvService::DeleteRange(grpc::ServerContext* context,
-                                    const pb::DeleteRangeRequest* request,
-                                    pb::DeleteRangeResponse* response) {
+grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* context,
+                                                 const pb::DeleteRangeRequest* request,
+                                                 pb::DeleteRangeResponse* response) {
     return Write(context, *request, response);
 }
 
-grpc::Status KvService::Txn(grpc::ServerContext* context,
-                            const pb::TxnRequest* request,
-                            pb::TxnResponse* response) {
+grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* context,
+                                         const pb::TxnRequest* request,
+                                         pb::TxnResponse* response) {
     return Write(context, *request, response);
 }
 
-grpc::Status KvService::Compact(grpc::ServerContext* context,
-                                const pb::CompactionRequest* request,
-                                pb::CompactionResponse* response) {
+grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* context,
+                                             const pb::CompactionRequest* request,
+                                             pb::CompactionResponse* response) {
     return Write(context, *request, response);
 }
 

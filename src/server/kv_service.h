@@ -9,8 +9,10 @@
 // A write that fails with UNAVAILABLE may or may not have been applied: a timeout or a leader
 // change can follow the entry's replication (etcd gives clients the same contract).
 //
-// Threading: gRPC's sync server calls the handlers on its threads; the service holds no
-// mutable state of its own.
+// Threading: Range runs on gRPC's sync-server threads. The writes use gRPC's callback API: the
+// handler validates and proposes (ProposeAsync) and returns; the loop thread finishes the
+// call when the entry applies, and a follower forwards with the async stub, so no thread waits
+// for a write. The service holds no mutable state of its own.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -28,42 +30,51 @@ void FillHeader(const RaftNode& node, etcdserverpb::ResponseHeader* header);
 // Copies the client session metadata (docs/sessions.md: keel-session-id, keel-seq, keel-ack,
 // keel-session-lock) into `command`; without keel-session-id the request is a plain etcd
 // request. Errors: InvalidArgument for malformed metadata.
-absl::Status SetSessionFields(const grpc::ServerContext& context, keel::v1::Command* command);
+absl::Status SetSessionFields(const grpc::ServerContextBase& context, keel::v1::Command* command);
 
 // The deadline for waiting on the cluster: the client's, capped by kRequestTimeoutDefault.
-Deadline RequestDeadline(const grpc::ServerContext& context);
+Deadline RequestDeadline(const grpc::ServerContextBase& context);
 
-class KvService final : public etcdserverpb::KV::Service {
+// Range is a sync method; Put, DeleteRange, Txn and Compact are callback methods.
+using KvServiceBase = etcdserverpb::KV::WithCallbackMethod_Put<
+    etcdserverpb::KV::WithCallbackMethod_DeleteRange<etcdserverpb::KV::WithCallbackMethod_Txn<
+        etcdserverpb::KV::WithCallbackMethod_Compact<etcdserverpb::KV::Service>>>>;
+
+class KvService final : public KvServiceBase {
 public:
     KvService(RaftNode& node, LeaderForwarder& forwarder) : node_(node), forwarder_(forwarder) {}
 
     grpc::Status Range(grpc::ServerContext* context,
                        const etcdserverpb::RangeRequest* request,
                        etcdserverpb::RangeResponse* response) override;
-    grpc::Status Put(grpc::ServerContext* context,
-                     const etcdserverpb::PutRequest* request,
-                     etcdserverpb::PutResponse* response) override;
-    grpc::Status DeleteRange(grpc::ServerContext* context,
-                             const etcdserverpb::DeleteRangeRequest* request,
-                             etcdserverpb::DeleteRangeResponse* response) override;
-    grpc::Status Txn(grpc::ServerContext* context,
-                     const etcdserverpb::TxnRequest* request,
-                     etcdserverpb::TxnResponse* response) override;
-    grpc::Status Compact(grpc::ServerContext* context,
-                         const etcdserverpb::CompactionRequest* request,
-                         etcdserverpb::CompactionResponse* response) override;
+    grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* context,
+                                  const etcdserverpb::PutRequest* request,
+                                  etcdserverpb::PutResponse* response) override;
+    grpc::ServerUnaryReactor* DeleteRange(grpc::CallbackServerContext* context,
+                                          const etcdserverpb::DeleteRangeRequest* request,
+                                          etcdserverpb::DeleteRangeResponse* response) override;
+    grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* context,
+                                  const etcdserverpb::TxnRequest* request,
+                                  etcdserverpb::TxnResponse* response) override;
+    grpc::ServerUnaryReactor* Compact(grpc::CallbackServerContext* context,
+                                      const etcdserverpb::CompactionRequest* request,
+                                      etcdserverpb::CompactionResponse* response) override;
 
 private:
     template <typename Request, typename Response>
-    grpc::Status Write(grpc::ServerContext* context, const Request& request, Response* response);
+    grpc::ServerUnaryReactor* Write(grpc::CallbackServerContext* context,
+                                    const Request& request,
+                                    Response* response);
 
     // Forwards to the leader when this member is not the leader and the call was not already
-    // forwarded; nullopt when the caller should propose locally.
+    // forwarded, finishing `reactor` with the leader's answer; false when the caller should
+    // propose locally.
     template <typename Request, typename Response>
-    std::optional<grpc::Status> MaybeForward(grpc::ServerContext* context,
-                                             const Request& request,
-                                             Response* response,
-                                             Deadline deadline);
+    bool MaybeForward(grpc::CallbackServerContext* context,
+                      const Request& request,
+                      Response* response,
+                      Deadline deadline,
+                      grpc::ServerUnaryReactor* reactor);
 
     RaftNode& node_;
     LeaderForwarder& forwarder_;

@@ -10,7 +10,7 @@ using kv::kSessionIdHeader;
 using kv::kSessionLockHeader;
 using kv::kSessionSeqHeader;
 
-bool IsForwarded(const grpc::ServerContext& context) {
+bool IsForwarded(const grpc::ServerContextBase& context) {
     return context.client_metadata().count(kForwardedHeader) > 0;
 }
 
@@ -60,7 +60,7 @@ keel::v1::Session::Stub* LeaderForwarder::SessionStubFor(NodeId leader) {
 }
 
 std::unique_ptr<grpc::ClientContext> LeaderForwarder::ForwardContext(
-    const grpc::ServerContext& server_context, Deadline deadline) {
+    const grpc::ServerContextBase& server_context, Deadline deadline) {
     // Cancellation follows the client's call; the deadline is set here because the client's
     // may be unbounded.
     std::unique_ptr<grpc::ClientContext> context = grpc::ClientContext::FromServerContext(

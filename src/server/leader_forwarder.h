@@ -34,7 +34,7 @@ namespace keel::server {
 inline constexpr char kForwardedHeader[] = "keel-forwarded";
 
 // True if the call was forwarded by another member.
-bool IsForwarded(const grpc::ServerContext& context);
+bool IsForwarded(const grpc::ServerContextBase& context);
 
 class LeaderForwarder {
 public:
@@ -55,7 +55,7 @@ public:
     // A client context for forwarding the call `server_context` (deadline, cancellation,
     // the forwarded marker).
     static std::unique_ptr<grpc::ClientContext> ForwardContext(
-        const grpc::ServerContext& server_context, Deadline deadline);
+        const grpc::ServerContextBase& server_context, Deadline deadline);
 
 private:
     const PeerAddressFn peer_address_;

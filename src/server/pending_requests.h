@@ -14,7 +14,7 @@
 // bounded by the request rate times the timeout even if the cluster never makes progress.
 //
 // Threading: owned and used by the loop thread only; answers reach the RPC threads through
-// std::promise.
+// std::promise, or a callback that finishes the RPC (owed_answer.h).
 // Invariant: every waiter is in exactly one table until it is answered, then in none.
 #pragma once
 
@@ -30,13 +30,14 @@
 #include "base/ids.h"
 #include "raft/raw_node.h"
 #include "server/command_applier.h"
+#include "server/owed_answer.h"
 
 namespace keel::server {
 
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
-using ProposalPromise = std::promise<absl::StatusOr<CommandResponse>>;
-using ReadPromise = std::promise<absl::Status>;
+using ProposalPromise = OwedAnswer<absl::StatusOr<CommandResponse>>;
+using ReadPromise = OwedAnswer<absl::Status>;
 
 class ProposalWaiters {
 public:

@@ -324,15 +324,48 @@ absl::StatusOr<CommandResponse> RaftNode::Propose(keel::v1::Command command, Dea
     return answer;
 }
 
+void RaftNode::ProposeAsync(keel::v1::Command command,
+                            Deadline deadline,
+                            absl::AnyInvocable<void(absl::StatusOr<CommandResponse>)> done) {
+    metrics_.proposals_pending.Add(1);
+    EnqueueProposal(
+        std::move(command),
+        deadline,
+        ProposalPromise([this, done = std::move(done)](absl::StatusOr<CommandResponse> answer) mutable {
+            metrics_.proposals_pending.Add(-1);
+            if (IsFailedProposal(answer.status())) {
+                metrics_.proposals_failed.Add();
+            }
+            done(std::move(answer));
+        }));
+}
+
 absl::StatusOr<CommandResponse> RaftNode::ProposeUncounted(keel::v1::Command command,
                                                            Deadline deadline) {
+    ProposalPromise promise;
+    std::future<absl::StatusOr<CommandResponse>> answer = promise.get_future();
+    EnqueueProposal(std::move(command), deadline, std::move(promise));
+    if (answer.wait_until(deadline) != std::future_status::ready) {
+        return RequestTimeoutError();
+    }
+    return answer.get();
+}
+
+void RaftNode::EnqueueProposal(keel::v1::Command command,
+                               Deadline deadline,
+                               ProposalPromise answer) {
     if (removed()) {
-        return MemberRemovedError();
+        answer.set_value(MemberRemovedError());
+        return;
     }
     if (disk_full_.load()) {
-        return DiskFullError();
+        answer.set_value(DiskFullError());
+        return;
     }
-    KEEL_RETURN_IF_ERROR(CheckSpace(command, deadline));
+    if (const absl::Status space = CheckSpace(command, deadline); !space.ok()) {
+        answer.set_value(space);
+        return;
+    }
     command.set_request_id(next_request_id_.fetch_add(1));
     // The leader's stamp: session expiry reads time from entries only (docs/sessions.md).
     command.set_leader_time_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -340,26 +373,26 @@ absl::StatusOr<CommandResponse> RaftNode::ProposeUncounted(keel::v1::Command com
                                    .count());
     std::string data = command.SerializeAsString();
     if (data.size() > base::kEntryBytesMax) {
-        return RequestTooLargeError();
+        answer.set_value(RequestTooLargeError());
+        return;
     }
-    ProposalPromise promise;
-    std::future<absl::StatusOr<CommandResponse>> answer = promise.get_future();
+    absl::Status refused;
     {
         std::lock_guard lock(inbox_mu_);
         if (stopping_) {
-            return StoppedError();
+            refused = StoppedError();
+        } else if (inbox_.proposals.size() >= kProposalsQueuedMax) {
+            refused = TooManyRequestsError();
+        } else {
+            inbox_.proposals.push_back(QueuedProposal{
+                .data = std::move(data), .promise = std::move(answer), .deadline = deadline});
         }
-        if (inbox_.proposals.size() >= kProposalsQueuedMax) {
-            return TooManyRequestsError();
-        }
-        inbox_.proposals.push_back(QueuedProposal{
-            .data = std::move(data), .promise = std::move(promise), .deadline = deadline});
+    }
+    if (!refused.ok()) {
+        answer.set_value(refused);  // outside the lock: a callback may propose again
+        return;
     }
     inbox_cv_.notify_one();
-    if (answer.wait_until(deadline) != std::future_status::ready) {
-        return RequestTimeoutError();
-    }
-    return answer.get();
 }
 
 absl::Status RaftNode::WaitReadIndex(Deadline deadline) {

@@ -44,6 +44,7 @@
 #include <utility>
 #include <vector>
 
+#include <absl/functional/any_invocable.h>
 #include <absl/status/statusor.h>
 
 #include "keel/v1/command.pb.h"
@@ -159,6 +160,14 @@ public:
     // RequestTimeoutError(), TooManyRequestsError(), RequestTooLargeError(), StoppedError(), and
     // the state machine's own errors.
     absl::StatusOr<CommandResponse> Propose(keel::v1::Command command, Deadline deadline);
+
+    // Propose without waiting: `done` gets the same answers exactly once, on this thread when
+    // the proposal is refused at once, else on the loop thread (where it must not block). A
+    // deadline is enforced by the loop's tick, so it may answer up to a tick late. For the
+    // callback RPC handlers (kv_service.h): no thread waits for the entry to apply.
+    void ProposeAsync(keel::v1::Command command,
+                      Deadline deadline,
+                      absl::AnyInvocable<void(absl::StatusOr<CommandResponse>)> done);
 
     // Waits until this member's state machine has applied everything committed before the
     // call (ReadIndex, dissertation §6.4): a read served afterwards is linearizable. Errors:
@@ -280,6 +289,8 @@ private:
 
     // Propose without the pending and failed counts (NodeMetrics).
     absl::StatusOr<CommandResponse> ProposeUncounted(keel::v1::Command command, Deadline deadline);
+    // Queues `command` for the loop thread, or answers `answer` at once if it is refused.
+    void EnqueueProposal(keel::v1::Command command, Deadline deadline, ProposalPromise answer);
 
     // ---- Loop thread (raft_node.cc). ----
     void Loop();

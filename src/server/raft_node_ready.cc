@@ -127,37 +127,51 @@ void RaftNode::Apply(const raft::Ready& ready) {
     if (ready.committed_entries.empty()) {
         return;
     }
-    std::lock_guard lock(store_mu_);
-    const Deadline apply_start = Clock::now();  // after the lock: readers' time is not ours
-    for (const raft::Entry& entry : ready.committed_entries) {
-        if (entry.index <= store_->applied_index()) {
-            SkipCoveredEntry(entry);
-            continue;
-        }
-        KEEL_ASSERT_MSG(entry.index == store_->applied_index().Next(),
-                        "applying entry %d after %d",
-                        entry.index.value(),
-                        store_->applied_index().value());
-        if (entry.type == raft::EntryType::kConfChange) {
-            proposals_.OnApplied(entry.index, entry.term, ApplyConfChange(entry));
+    // The answers are given after store_mu_ is released: a callback answer finishes its RPC
+    // on this thread (owed_answer.h), and readers need not wait for that.
+    struct Answer {
+        Index index;
+        Term term;
+        absl::StatusOr<CommandResponse> response;
+    };
+    std::vector<Answer> answers;
+    answers.reserve(ready.committed_entries.size());
+    {
+        std::lock_guard lock(store_mu_);
+        const Deadline apply_start = Clock::now();  // after the lock: readers' time is not ours
+        for (const raft::Entry& entry : ready.committed_entries) {
+            if (entry.index <= store_->applied_index()) {
+                SkipCoveredEntry(entry);
+                continue;
+            }
+            KEEL_ASSERT_MSG(entry.index == store_->applied_index().Next(),
+                            "applying entry %d after %d",
+                            entry.index.value(),
+                            store_->applied_index().value());
+            if (entry.type == raft::EntryType::kConfChange) {
+                answers.push_back(Answer{entry.index, entry.term, ApplyConfChange(entry)});
+                compaction_points_.OnApplied(entry.index, entry.term, conf_);
+                continue;
+            }
+            AppliedCommand applied = ApplyEntry(
+                *store_,
+                entry,
+                [this](const keel::v1::Command& c, const auto& r) { OnCommandApplied(c, r); },
+                [this](Index index, const keel::v1::MembershipChange& c) {
+                    return ApplyMembershipCommand(index, c);
+                });
+            answers.push_back(Answer{entry.index, entry.term, std::move(applied.response)});
+            if (apply_observer_ != nullptr && !applied.events.empty()) {
+                apply_observer_->OnApplied(store_->revision(), std::move(applied.events));
+            }
             compaction_points_.OnApplied(entry.index, entry.term, conf_);
-            continue;
         }
-        AppliedCommand applied = ApplyEntry(
-            *store_,
-            entry,
-            [this](const keel::v1::Command& c, const auto& r) { OnCommandApplied(c, r); },
-            [this](Index index, const keel::v1::MembershipChange& c) {
-                return ApplyMembershipCommand(index, c);
-            });
-        proposals_.OnApplied(entry.index, entry.term, applied.response);
-        if (apply_observer_ != nullptr && !applied.events.empty()) {
-            apply_observer_->OnApplied(store_->revision(), std::move(applied.events));
-        }
-        compaction_points_.OnApplied(entry.index, entry.term, conf_);
+        applied_ = store_->applied_index();
+        metrics_.backend_commit.Observe(Clock::now() - apply_start);
     }
-    applied_ = store_->applied_index();
-    metrics_.backend_commit.Observe(Clock::now() - apply_start);
+    for (Answer& answer : answers) {
+        proposals_.OnApplied(answer.index, answer.term, answer.response);
+    }
 }
 
 }  // namespace keel::server

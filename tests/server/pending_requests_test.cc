@@ -1,5 +1,7 @@
 #include "server/pending_requests.h"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "server/errors.h"
@@ -57,6 +59,32 @@ TEST(ProposalWaiters, ExpireAndFailAll) {
     EXPECT_EQ(waiters.size(), 1u);
     waiters.FailAll(StoppedError());
     EXPECT_EQ(later_answer.get().status(), StoppedError());
+}
+
+// A callback answer (owed_answer.h) is delivered by a call, exactly once, with what a promise
+// would have carried.
+TEST(ProposalWaiters, CallbackAnswersAreCalledOnce) {
+    ProposalWaiters waiters;
+    std::vector<absl::StatusOr<CommandResponse>> got;
+    auto record = [&got](absl::StatusOr<CommandResponse> answer) {
+        got.push_back(std::move(answer));
+    };
+    waiters.Add(Index(5), Term(2), ProposalPromise(record), kFar);
+    waiters.Add(Index(6), Term(2), ProposalPromise(record), Clock::now());
+    waiters.Add(Index(7), Term(2), ProposalPromise(record), kFar);
+    waiters.OnApplied(Index(5), Term(2), kv::PutResponse{.header = {.revision = Revision(9)}});
+    ASSERT_EQ(got.size(), 1u);
+    ASSERT_TRUE(got[0].ok());
+    EXPECT_EQ(std::get<kv::PutResponse>(*got[0]).header.revision, Revision(9));
+    waiters.OnApplied(Index(5), Term(2), kv::PutResponse{});
+    EXPECT_EQ(got.size(), 1u) << "an answered waiter is gone";
+    waiters.Expire(Clock::now() + std::chrono::milliseconds(1));
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[1].status(), RequestTimeoutError());
+    waiters.FailAll(StoppedError());
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[2].status(), StoppedError());
+    EXPECT_EQ(waiters.size(), 0u);
 }
 
 TEST(ReadWaiters, ConfirmedReadWaitsForApply) {

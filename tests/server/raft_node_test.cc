@@ -3,7 +3,10 @@
 #include "server/raft_node.h"
 
 #include <filesystem>
+#include <future>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -101,6 +104,36 @@ TEST_F(RaftNodeTest, StateMachineErrorsReachTheProposer) {
     compact.mutable_compaction()->set_revision(50);
     EXPECT_EQ(node_->Propose(compact, Soon()).status().message(),
               "etcdserver: mvcc: required revision is a future revision");
+}
+
+// ProposeAsync answers through its callback: on the loop thread once the entry applies, at
+// once on the caller's thread when the node refuses the proposal.
+TEST_F(RaftNodeTest, ProposeAsyncAnswersThroughTheCallback) {
+    Open();
+    std::promise<std::pair<absl::StatusOr<CommandResponse>, std::thread::id>> applied;
+    auto answer = applied.get_future();
+    keel::v1::Command command;
+    command.mutable_put()->set_key("k");
+    command.mutable_put()->set_value("v");
+    node_->ProposeAsync(std::move(command),
+                        Soon(),
+                        [&applied](absl::StatusOr<CommandResponse> response) {
+                            applied.set_value({std::move(response), std::this_thread::get_id()});
+                        });
+    ASSERT_EQ(answer.wait_for(10s), std::future_status::ready);
+    const auto [response, thread] = answer.get();
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(std::get<kv::PutResponse>(*response).header.revision, Revision(2));
+    EXPECT_NE(thread, std::this_thread::get_id()) << "answered by the loop thread";
+    EXPECT_EQ(Get("k"), "v");
+
+    node_->Stop();
+    std::optional<absl::StatusOr<CommandResponse>> refused;
+    node_->ProposeAsync(keel::v1::Command(), Soon(), [&refused](auto response) {
+        refused = std::move(response);
+    });
+    ASSERT_TRUE(refused.has_value()) << "a refusal is answered before ProposeAsync returns";
+    EXPECT_EQ(refused->status(), StoppedError());
 }
 
 TEST_F(RaftNodeTest, StoppedNodeRefusesRequests) {
