@@ -328,16 +328,16 @@ void RaftNode::ProposeAsync(keel::v1::Command command,
                             Deadline deadline,
                             absl::AnyInvocable<void(absl::StatusOr<CommandResponse>)> done) {
     metrics_.proposals_pending.Add(1);
-    EnqueueProposal(
-        std::move(command),
-        deadline,
-        ProposalPromise([this, done = std::move(done)](absl::StatusOr<CommandResponse> answer) mutable {
-            metrics_.proposals_pending.Add(-1);
-            if (IsFailedProposal(answer.status())) {
-                metrics_.proposals_failed.Add();
-            }
-            done(std::move(answer));
-        }));
+    EnqueueProposal(std::move(command),
+                    deadline,
+                    ProposalPromise([this, done = std::move(done)](
+                                        absl::StatusOr<CommandResponse> answer) mutable {
+                        metrics_.proposals_pending.Add(-1);
+                        if (IsFailedProposal(answer.status())) {
+                            metrics_.proposals_failed.Add();
+                        }
+                        done(std::move(answer));
+                    }));
 }
 
 absl::StatusOr<CommandResponse> RaftNode::ProposeUncounted(keel::v1::Command command,

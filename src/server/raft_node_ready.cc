@@ -127,6 +127,7 @@ void RaftNode::Apply(const raft::Ready& ready) {
     if (ready.committed_entries.empty()) {
         return;
     }
+
     // The answers are given after store_mu_ is released: a callback answer finishes its RPC
     // on this thread (owed_answer.h), and readers need not wait for that.
     struct Answer {
@@ -134,6 +135,7 @@ void RaftNode::Apply(const raft::Ready& ready) {
         Term term;
         absl::StatusOr<CommandResponse> response;
     };
+
     std::vector<Answer> answers;
     answers.reserve(ready.committed_entries.size());
     {

@@ -115,11 +115,10 @@ TEST_F(RaftNodeTest, ProposeAsyncAnswersThroughTheCallback) {
     keel::v1::Command command;
     command.mutable_put()->set_key("k");
     command.mutable_put()->set_value("v");
-    node_->ProposeAsync(std::move(command),
-                        Soon(),
-                        [&applied](absl::StatusOr<CommandResponse> response) {
-                            applied.set_value({std::move(response), std::this_thread::get_id()});
-                        });
+    node_->ProposeAsync(
+        std::move(command), Soon(), [&applied](absl::StatusOr<CommandResponse> response) {
+            applied.set_value({std::move(response), std::this_thread::get_id()});
+        });
     ASSERT_EQ(answer.wait_for(10s), std::future_status::ready);
     const auto [response, thread] = answer.get();
     ASSERT_TRUE(response.ok()) << response.status();
@@ -129,9 +128,8 @@ TEST_F(RaftNodeTest, ProposeAsyncAnswersThroughTheCallback) {
 
     node_->Stop();
     std::optional<absl::StatusOr<CommandResponse>> refused;
-    node_->ProposeAsync(keel::v1::Command(), Soon(), [&refused](auto response) {
-        refused = std::move(response);
-    });
+    node_->ProposeAsync(
+        keel::v1::Command(), Soon(), [&refused](auto refusal) { refused = std::move(refusal); });
     ASSERT_TRUE(refused.has_value()) << "a refusal is answered before ProposeAsync returns";
     EXPECT_EQ(refused->status(), StoppedError());
 }
