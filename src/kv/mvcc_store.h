@@ -36,7 +36,8 @@ enum class ShutdownMode {
 };
 
 struct MvccStoreOptions {
-    // The most operations in each list of a Txn (etcd's --max-txn-ops).
+    // The most operations in each list of a read-only Txn served by ReadTxn (etcd's
+    // --max-txn-ops). Not applied to committed entries: see ApplyTxn.
     size_t txn_ops_max = kTxnOpsMaxDefault;
     ShutdownMode shutdown = ShutdownMode::kFlush;
 };
@@ -128,12 +129,13 @@ public:
 
     Revision compacted_revision() const { return meta_.compacted_revision; }
 
-
     // ---- Applying committed entries. Precondition: ctx.index > 0. ----
     ApplyResult<PutResponse> ApplyPut(ApplyContext ctx, const PutRequest& request);
     ApplyResult<DeleteRangeResponse> ApplyDeleteRange(ApplyContext ctx,
                                                       const DeleteRangeRequest& request);
-    // Validates (ValidateTxn with options.txn_ops_max), then runs the txn all-or-nothing.
+    // Validates (ValidateTxn without an operation limit), then runs the txn all-or-nothing.
+    // The limit is a member's own flag, checked before a request is proposed; checking it here
+    // would let members run with different --max-txn-ops apply one entry differently.
     ApplyResult<TxnResponse> ApplyTxn(ApplyContext ctx, const TxnRequest& request);
     // Errors: CompactedError() if revision <= compacted_revision(), FutureRevisionError()
     // if above revision(). Does not change the revision.

@@ -218,9 +218,8 @@ void EndSessions(kv::MvccStore& store,
                                                 return std::move(writes);
                                             }},
                        release);
-    // The txn fails only if the member runs with --max-txn-ops below the locks released: the
-    // entry then still ends the sessions (the store commits `writes` with a failed txn) and
-    // their lock keys stay until their leases end (docs/sessions.md).
+    // Apply checks no operation limit (--max-txn-ops is an admission check: mvcc_store.h), so
+    // the release cannot fail for being large; kSessionReleaseOpsMax keeps the entry small.
     if (events != nullptr) {
         *events = std::move(result.events);
     }

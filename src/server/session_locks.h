@@ -25,8 +25,8 @@
 namespace keel::server {
 
 // Locks a session may hold at once; a Lock beyond it is refused (SessionTooManyLocksError).
-// Small because every lock of an ending session is deleted in one txn, which the store bounds
-// by its txn_ops_max (etcd's --max-txn-ops, 128 by default).
+// Small because every lock of an ending session is deleted in one txn, and the entries of a
+// sweep stay small (at most kSessionReleaseOpsMax deletes).
 inline constexpr size_t kSessionLocksMax = 8;
 // The most locks one entry releases: a sweep ends as many expired sessions as fit.
 inline constexpr size_t kSessionReleaseOpsMax = kv::kTxnOpsMaxDefault;

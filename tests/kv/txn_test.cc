@@ -275,10 +275,19 @@ TEST(TxnValidate, NestingIsBounded) {
     EXPECT_EQ(ValidateTxn(request, kTxnOpsMaxDefault).code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(MvccTxn, TxnOpsLimitIsConfigurable) {
+// --max-txn-ops is a member's own flag: it bounds the read-only txns a member serves itself,
+// but a committed entry applies the same on every member whatever its flag.
+TEST_F(MvccTxn, TxnOpsLimitBoundsLocalReadsNotCommittedEntries) {
     Reopen({.txn_ops_max = 1});
+    TxnRequest reads;
+    reads.success = {GetOp("a"), GetOp("b")};
+    EXPECT_EQ(store_->ReadTxn(reads).status().message(),
+              "etcdserver: too many operations in txn request");
+    const Revision before = store_->revision();
     auto result = Txn({.success = {PutOp("a", "1"), PutOp("b", "2")}});
-    EXPECT_EQ(result.response.status().message(), "etcdserver: too many operations in txn request");
+    ASSERT_TRUE(result.response.ok()) << result.response.status();
+    EXPECT_TRUE(result.response->succeeded);
+    EXPECT_EQ(store_->revision().value(), before.value() + 1);
 }
 
 }  // namespace
